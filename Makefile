@@ -1,0 +1,32 @@
+# Two entry points (see README): `make demo` and `make test`.
+# The environment is built once in .venv and rebuilt only when the
+# requirements or setup.py change.
+PYTHON ?= python3
+VENV ?= .venv
+STAMP := $(VENV)/.installed
+BIN := $(VENV)/bin
+
+.PHONY: env test lint demo clean-env
+
+env: $(STAMP)
+
+$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch and torchvision in one command: a matching pair (docs/install.md)
+	$(BIN)/pip install -r requirements/runtime.txt -r requirements/tests.txt
+	# 20 real CIFAR-100/10 and ImageNet test images for the data tests
+	$(BIN)/pip install --no-deps foolbox==3.3.4
+	$(BIN)/pip install --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python tools/demo.py
+
+clean-env:
+	rm -rf $(VENV)

@@ -1,0 +1,4 @@
+"""Model wrappers."""
+from .cpu_compatible_ddp import CPUCompatibleDDP
+
+__all__ = ['CPUCompatibleDDP']

@@ -1,0 +1,27 @@
+"""Turn user mistakes into one clear message instead of a deep traceback."""
+import contextlib
+import os
+import sys
+from typing import Iterator, Tuple, Type
+
+TRACEBACK_ENV = 'VRM_MM_TRACEBACK'
+
+
+@contextlib.contextmanager
+def clear_errors(stage: str,
+                 kinds: Tuple[Type[BaseException], ...] = (Exception, ),
+                 ) -> Iterator[None]:
+    """Print ``stage: message`` and exit 1 on ``kinds`` of exceptions.
+
+    Set ``VRM_MM_TRACEBACK=1`` to get the full traceback instead.
+    """
+    try:
+        yield
+    except kinds as error:
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        name = type(error).__name__
+        print(f'\nvrm_mm: {stage} failed: {name}: {error}\n'
+              f'(set {TRACEBACK_ENV}=1 for the full traceback)',
+              file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,53 @@
+"""Adapt a training config to the machine it runs on.
+
+Both fixes are no-ops on a machine with a GPU, so mmengine's CUDA paths
+(NCCL, ``device_ids``, ``AmpOptimWrapper``) stay untouched there.
+"""
+import os
+import warnings
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+from vrm_mm.models.wrappers import CPUCompatibleDDP
+
+
+def prepare_cpu_distributed(cfg: Config, launcher: str) -> None:
+    """Make ``torchrun`` work on a machine without CUDA.
+
+    mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and its DDP
+    wrapper passes ``device_ids``; both fail without a GPU. We initialise a
+    gloo process group first (the Runner then skips its own ``init_dist``) and
+    choose the wrapper that accepts CPU modules.
+    """
+    if launcher != 'pytorch' or torch.cuda.is_available():
+        return
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if wrapper.get('type', 'MMDistributedDataParallel') in (
+            'MMDistributedDataParallel', CPUCompatibleDDP.__name__):
+        wrapper['type'] = CPUCompatibleDDP.__name__
+    cfg.model_wrapper_cfg = wrapper
+
+
+def disable_amp_without_gpu(cfg: Config) -> None:
+    """``AmpOptimWrapper`` asserts a GPU: warn and train in float32 instead."""
+    optim_wrapper = cfg.get('optim_wrapper', {})
+    if optim_wrapper.get('type') != 'AmpOptimWrapper':
+        return
+    if torch.cuda.is_available():
+        return
+    warnings.warn('AMP needs a GPU and none is available: training in float32 '
+                  '(optim_wrapper type AmpOptimWrapper -> OptimWrapper).')
+    optim_wrapper['type'] = 'OptimWrapper'
+    for key in ('loss_scale', 'dtype', 'use_fsdp'):
+        optim_wrapper.pop(key, None)
+
+
+def set_local_rank_env(local_rank: int) -> None:
+    """Export ``LOCAL_RANK`` for launchers that pass it as an argument."""
+    os.environ.setdefault('LOCAL_RANK', str(local_rank))
