@@ -19,6 +19,7 @@ from vrm_mm.utils.launch import (
     prepare_cpu_distributed,
     set_local_rank_env,
 )
+from vrm_mm.utils.resume import find_resumable_checkpoint
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -66,8 +67,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     disable_amp_without_gpu(cfg)
 
     if args.resume == 'auto':
+        # newest checkpoint that loads; a corrupted latest one is skipped
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        if cfg.load_from is None:
+            print(f'vrm_mm: no checkpoint in {cfg.work_dir} to resume from; '
+                  'training from the start.')
+            cfg.resume = False
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

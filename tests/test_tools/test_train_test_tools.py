@@ -123,3 +123,21 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
     result = run_tool([sys.executable, 'tools/train.py', 'nope.py'])
     assert result.returncode != 0
     assert 'config file not found: nope.py' in result.stderr
+
+
+def test_resume_skips_a_corrupted_latest_checkpoint(trained, tmp_path):
+    work_dir, root, _ = trained
+    resumed = str(tmp_path / 'corrupted')
+    subprocess.run(['cp', '-r', work_dir, resumed], check=True)
+    latest = osp.join(resumed, 'epoch_2.pth')
+    with open(latest, 'r+b') as f:  # truncate: a torn write
+        f.truncate(os.path.getsize(latest) // 2)
+    with open(osp.join(resumed, 'last_checkpoint'), 'w') as f:
+        f.write(latest)
+    result = train(resumed, root, '--resume',
+                   '--cfg-options', 'train_cfg.max_epochs=2')
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert 'Skipping unreadable checkpoint' in log
+    assert 'resumed epoch: 1' in log
+    assert 'Epoch(train) [2]' in log
