@@ -1,0 +1,134 @@
+"""prepare_fashion_mnist on gzipped IDX fixtures (the Debian package's
+format), and the Fashion-MNIST dataset configs on the prepared files."""
+import gzip
+import os
+import struct
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+from vrm_mm.datasets import prepare_fashion_mnist
+from vrm_mm.registry import DATASETS, MODELS
+
+SIZES = {'train': 10, 't10k': 4}
+
+
+def _idx_bytes(array):
+    """IDX: magic (0, 0, 0x08 = uint8, ndim), big-endian sizes, data."""
+    header = struct.pack('>BBBB', 0, 0, 0x08, array.ndim)
+    header += struct.pack(f'>{array.ndim}I', *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def _write_fashion_mnist(folder, gzipped=True, sizes=SIZES):
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(0)
+    content = {}
+    for split, num in sizes.items():
+        images = rng.integers(0, 256, (num, 28, 28)).astype(np.uint8)
+        labels = (np.arange(num) * 3 + 1) % 10
+        for kind, array in (('images-idx3', images), ('labels-idx1', labels)):
+            name = f'{split}-{kind}-ubyte'
+            data = _idx_bytes(array)
+            if gzipped:
+                with gzip.open(os.path.join(folder, name + '.gz'), 'wb') as f:
+                    f.write(data)
+            else:
+                with open(os.path.join(folder, name), 'wb') as f:
+                    f.write(data)
+        content[split] = (images, labels)
+    return content
+
+
+@pytest.fixture
+def prepared(tmp_path):
+    content = _write_fashion_mnist(str(tmp_path / 'debian'))
+    dst = str(tmp_path / 'fashion_mnist')
+    written = prepare_fashion_mnist(str(tmp_path / 'debian'), dst)
+    return dst, content, written
+
+
+def test_gunzips_into_the_names_mmpretrain_reads(prepared):
+    dst, content, written = prepared
+    assert sorted(os.path.basename(p) for p in written) == [
+        't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte',
+        'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']
+    with open(os.path.join(dst, 't10k-images-idx3-ubyte'), 'rb') as f:
+        assert f.read() == _idx_bytes(content['t10k'][0])
+
+
+def test_raw_sources_are_copied(tmp_path):
+    _write_fashion_mnist(str(tmp_path / 'raw'), gzipped=False)
+    written = prepare_fashion_mnist(str(tmp_path / 'raw'), str(tmp_path / 'd'))
+    assert all(os.path.getsize(p) > 0 for p in written)
+
+
+def test_missing_file_names_the_package(tmp_path):
+    os.makedirs(tmp_path / 'empty')
+    with pytest.raises(FileNotFoundError, match='dataset-fashion-mnist'):
+        prepare_fashion_mnist(str(tmp_path / 'empty'), str(tmp_path / 'd'))
+
+
+def test_mismatched_counts_are_reported(tmp_path):
+    src = str(tmp_path / 'src')
+    _write_fashion_mnist(src)
+    with gzip.open(os.path.join(src, 't10k-labels-idx1-ubyte.gz'), 'wb') as f:
+        f.write(_idx_bytes(np.zeros(3, dtype=np.uint8)))
+    with pytest.raises(ValueError, match='4 images but 3 labels'):
+        prepare_fashion_mnist(src, str(tmp_path / 'd'))
+
+
+def test_swapped_files_are_reported(tmp_path):
+    src = str(tmp_path / 'src')
+    _write_fashion_mnist(src)
+    os.replace(os.path.join(src, 'train-labels-idx1-ubyte.gz'),
+               os.path.join(src, 'train-images-idx3-ubyte.gz'))
+    with pytest.raises(ValueError, match='not an IDX file'):
+        prepare_fashion_mnist(src, str(tmp_path / 'd'))
+
+
+def _config(repo_root, name):
+    return Config.fromfile(
+        os.path.join(repo_root, f'configs/_base_/datasets/{name}.py'))
+
+
+@pytest.mark.parametrize('loader,split', [('train_dataloader', 'train'),
+                                          ('val_dataloader', 't10k')])
+def test_config_datasets_read_the_right_split(prepared, repo_root, loader,
+                                              split):
+    dst, content, _ = prepared
+    dataset_cfg = _config(repo_root, 'fashion_mnist_bs64')[loader].dataset
+    dataset_cfg.update(data_root=dst, pipeline=[])
+    dataset = DATASETS.build(dataset_cfg)
+    images, labels = content[split]
+    assert len(dataset) == len(labels)
+    info = dataset.get_data_info(1)
+    np.testing.assert_array_equal(info['img'], images[1])
+    assert int(info['gt_label']) == labels[1]
+
+
+def test_mmpretrain_split_alone_does_not_select_the_test_files(prepared):
+    # why the val config sets test_mode=True (mmpretrain 1.2.0 behaviour)
+    dataset = DATASETS.build(dict(type='FashionMNIST', data_root=prepared[0],
+                                  split='test', download=False))
+    assert len(dataset) == SIZES['train']
+
+
+def test_vrm_config_yields_one_channel_views(prepared, repo_root):
+    cfg = _config(repo_root, 'fashion_mnist_bs64_vrm')
+    loader_cfg = cfg.train_dataloader.copy()
+    loader_cfg.update(num_workers=0, persistent_workers=False, batch_size=4)
+    loader_cfg.dataset.update(data_root=prepared[0])
+    with DefaultScope.overwrite_default_scope('vrm_mm'):
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        preprocessor = MODELS.build(cfg.data_preprocessor)
+    raw = next(iter(loader))
+    real, virtual = preprocessor(raw, training=True)['inputs']
+    assert real.shape == virtual.shape == (4, 1, 28, 28)
+    torch.testing.assert_close(
+        real, (raw['inputs'][0].float() - 0.2860 * 255) / (0.3530 * 255))
+    assert not torch.equal(real, virtual)
