@@ -18,7 +18,7 @@ from typing import List
 # IDX magic numbers: unsigned bytes, 3 dimensions (images) or 1 (labels).
 _IMAGES_MAGIC = 0x0803
 _LABELS_MAGIC = 0x0801
-_FILES = {
+FILE_NAMES_AND_MAGIC = {
     'train-images-idx3-ubyte': _IMAGES_MAGIC,
     'train-labels-idx1-ubyte': _LABELS_MAGIC,
     't10k-images-idx3-ubyte': _IMAGES_MAGIC,
@@ -63,7 +63,7 @@ def prepare_fashion_mnist(src_dir: str, dst_dir: str) -> List[str]:
     """
     os.makedirs(dst_dir, exist_ok=True)
     written = {}
-    for name, magic in _FILES.items():
+    for name, magic in FILE_NAMES_AND_MAGIC.items():
         dst = os.path.join(dst_dir, name)
         with _open_source(src_dir, name) as src, open(dst, 'wb') as out:
             shutil.copyfileobj(src, out)
@@ -75,7 +75,7 @@ def prepare_fashion_mnist(src_dir: str, dst_dir: str) -> List[str]:
             raise ValueError(
                 f'{split} split: {images} images but {labels} labels in '
                 f'{src_dir}; the files come from different releases.')
-    return [os.path.join(dst_dir, name) for name in _FILES]
+    return [os.path.join(dst_dir, name) for name in FILE_NAMES_AND_MAGIC]
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ with the network's own keys (``conv1.weight``, ``layer1.0.conv1.weight``,
 ``ImageClassifier`` (``backbone.*``, ``head.fc.*``); this module maps one
 layout onto the other and checks the result against the target model.
 """
+
 import pickle
 import re
 from collections import OrderedDict
@@ -30,23 +31,17 @@ _FAMILIES: Dict[str, Tuple[Sequence[Tuple[str, str]], str]] = {
     'mobilenetv2': ((), 'classifier.0.'),
     'shufflenet': ((), 'linear.'),
     # mmpretrain's ResNet_CIFAR names the projection shortcut `downsample`.
-    'resnet_v2': (((r'\.shortcut\.', '.downsample.'), ), 'linear.'),
+    'resnet_v2': (((r'\.shortcut\.', '.downsample.'),), 'linear.'),
 }
 
 #: Public model names (as in RepDistiller's / mdistiller's model dicts)
 #: -> key-layout family. The matching config is
 #: ``configs/_base_/models/cifar100/<name.lower()>.py``.
 REPDISTILLER_MODELS: Dict[str, str] = {
-    **{
-        f'resnet{depth}': 'resnet'
-        for depth in (8, 14, 20, 32, 44, 56, 110)
-    },
+    **{f'resnet{depth}': 'resnet' for depth in (8, 14, 20, 32, 44, 56, 110)},
     'resnet8x4': 'resnet',
     'resnet32x4': 'resnet',
-    **{
-        f'wrn_{d}_{k}': 'wrn'
-        for d in (16, 40) for k in (1, 2)
-    },
+    **{f'wrn_{d}_{k}': 'wrn' for d in (16, 40) for k in (1, 2)},
     'vgg8': 'vgg',
     'vgg11': 'vgg',
     'vgg13': 'vgg',
@@ -64,7 +59,8 @@ def _family(model_name: str) -> str:
     if model_name not in REPDISTILLER_MODELS:
         raise ValueError(
             f'Unknown RepDistiller model {model_name!r}; valid names: '
-            f'{", ".join(REPDISTILLER_MODELS)}.')
+            f'{", ".join(REPDISTILLER_MODELS)}.'
+        )
     return REPDISTILLER_MODELS[model_name]
 
 
@@ -82,7 +78,7 @@ def repdistiller_to_vrm_key(key: str, model_name: str) -> str:
     renames, classifier = _FAMILIES[_family(model_name)]
     key = key.removeprefix('module.')
     if key.startswith(classifier):
-        return 'head.fc.' + key[len(classifier):]
+        return 'head.fc.' + key[len(classifier) :]
     for pattern, replacement in renames:
         key = re.sub(pattern, replacement, key)
     return 'backbone.' + key
@@ -94,8 +90,10 @@ def _first(keys: Sequence[str]) -> str:
 
 
 def convert_repdistiller_state_dict(
-        state_dict: Mapping[str, torch.Tensor], model_name: str,
-        reference: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    state_dict: Mapping[str, torch.Tensor],
+    model_name: str,
+    reference: Mapping[str, torch.Tensor],
+) -> Dict[str, torch.Tensor]:
     """Rename a public state dict and check it against the target model.
 
     BatchNorm ``num_batches_tracked`` counters, absent from checkpoints of
@@ -127,7 +125,8 @@ def convert_repdistiller_state_dict(
         raise ValueError(
             f'{len(unmapped)} key(s) of the checkpoint do not map onto '
             f'{model_name}: {_first(unmapped)}. Is it a {model_name} '
-            f'checkpoint? Check --model.')
+            f'checkpoint? Check --model.'
+        )
     for key, value in reference.items():
         if key.endswith('num_batches_tracked') and key not in converted:
             converted[key] = torch.zeros_like(value)
@@ -136,15 +135,18 @@ def convert_repdistiller_state_dict(
         raise ValueError(
             f'The checkpoint lacks {len(missing)} key(s) of {model_name}: '
             f'{_first(missing)}. Is it a {model_name} checkpoint? Check '
-            f'--model.')
+            f'--model.'
+        )
     wrong = [
         f'{key} {tuple(converted[key].shape)} != {tuple(value.shape)}'
         for key, value in reference.items()
         if converted[key].shape != value.shape
     ]
     if wrong:
-        raise ValueError(f'Shape mismatch for {model_name} (checkpoint != '
-                         f'model): {_first(wrong)}. Check --model.')
+        raise ValueError(
+            f'Shape mismatch for {model_name} (checkpoint != '
+            f'model): {_first(wrong)}. Check --model.'
+        )
     return OrderedDict((key, converted[key]) for key in reference)
 
 
@@ -173,16 +175,23 @@ def load_repdistiller_checkpoint(path: str) -> Dict[str, torch.Tensor]:
             f'{path} is not a weights-only torch checkpoint ({reason}). '
             'Only tensors and plain containers are read; re-save the state '
             'dict from trusted code with torch.save(model.state_dict(), '
-            'PATH).') from None
+            'PATH).'
+        ) from None
     if not isinstance(checkpoint, dict):
-        raise ValueError(f'{path} holds a {type(checkpoint).__name__}, not '
-                         'a dict; expected {"model": state_dict} or a state '
-                         'dict.')
+        raise ValueError(
+            f'{path} holds a {type(checkpoint).__name__}, not '
+            'a dict; expected {"model": state_dict} or a state '
+            'dict.'
+        )
     state_dict = checkpoint.get('model', checkpoint)
-    if not (isinstance(state_dict, dict) and state_dict and all(
-            isinstance(v, torch.Tensor) for v in state_dict.values())):
+    if not (
+        isinstance(state_dict, dict)
+        and state_dict
+        and all(isinstance(v, torch.Tensor) for v in state_dict.values())
+    ):
         raise ValueError(
             f'{path} is neither {{"model": state_dict, ...}} nor a plain '
             f'state dict of tensors; its top-level keys are '
-            f'{_first([str(key) for key in checkpoint])}.')
+            f'{_first([str(key) for key in checkpoint])}.'
+        )
     return state_dict

@@ -1,0 +1,15 @@
+# CIFAR-100 `resnet110` of RepDistiller / mdistiller: 1,736,564 parameters.
+# Public checkpoints: tools/convert_repdistiller.py SRC DST --model resnet110
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CIFARResNet', depth=110),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=64,
+        # PyTorch's default Linear init, as in the public network.
+        init_cfg=None,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+    ),
+)

@@ -1,0 +1,20 @@
+# CIFAR-100 `ResNet18` of RepDistiller / mdistiller: 11,220,132 parameters.
+# Public checkpoints: tools/convert_repdistiller.py SRC DST --model ResNet18
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='ResNet_CIFAR',
+        depth=18,
+        # The public ResNet18 does not zero-init the last BN of each block.
+        zero_init_residual=False,
+    ),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=512,
+        # PyTorch's default Linear init, as in the public network.
+        init_cfg=None,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+    ),
+)

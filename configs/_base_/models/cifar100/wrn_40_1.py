@@ -1,0 +1,16 @@
+# CIFAR-100 `wrn_40_1` of RepDistiller / mdistiller: 569,780 parameters.
+# Public checkpoints: tools/convert_repdistiller.py SRC DST --model wrn_40_1
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CIFARWideResNet', depth=40, widen_factor=1),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=64,
+        # PyTorch's default Linear init (the public network also zeroes
+        # the bias).
+        init_cfg=None,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+    ),
+)
