@@ -1,0 +1,115 @@
+"""Export the student of a distiller checkpoint as a plain mmpretrain one.
+
+    python tools/export_student.py CKPT OUT [--config CFG]
+
+CKPT is a checkpoint written by ``tools/train.py`` for a distiller config.
+OUT gets ``{'state_dict': ..., 'meta': ...}`` with the ``student.*``
+weights (prefix removed); connectors and loss parameters are dropped. The
+student's ``ImageClassifier`` config (``model.student`` of the distiller
+config) loads OUT with no missing or unexpected keys, e.g. through
+``load_from`` or ``tools/test.py STUDENT_CONFIG OUT``.
+
+The result is checked by building the student from CFG (default: the
+config stored in CKPT) and loading OUT into it strictly.
+"""
+import argparse
+import os
+import os.path as osp
+import pickle
+from typing import Dict, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import vrm_mm  # noqa: F401  (safe loading of mmengine checkpoints)
+from vrm_mm.registry import MODELS
+from vrm_mm.utils.cli import clear_errors
+
+PREFIX = 'student.'
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Export the student of a distiller checkpoint.')
+    parser.add_argument('checkpoint', help='distiller checkpoint (.pth)')
+    parser.add_argument('out', help='output student checkpoint (.pth)')
+    parser.add_argument(
+        '--config',
+        help='the distiller config, to check the export against '
+        '(default: the config stored in the checkpoint)')
+    return parser.parse_args(argv)
+
+
+def student_state_dict(state_dict: Dict[str, torch.Tensor],
+                       source: str) -> Dict[str, torch.Tensor]:
+    """The ``student.*`` tensors of a distiller state dict, unprefixed."""
+    student = {
+        key[len(PREFIX):]: value
+        for key, value in state_dict.items() if key.startswith(PREFIX)
+    }
+    if not student:
+        shown = ', '.join(list(state_dict)[:5])
+        raise ValueError(
+            f'{source} has no `student.*` weights (its keys start: '
+            f'{shown}); is it a distiller checkpoint?')
+    return student
+
+
+def check_loads(student: Dict[str, torch.Tensor], cfg: Config) -> None:
+    """Load ``student`` strictly into ``cfg.model.student``."""
+    if cfg.model.get('student') is None:
+        raise ValueError('the config has no model.student: is it a '
+                         'distiller config?')
+    init_default_scope(cfg.get('default_scope', 'vrm_mm'))
+    model = MODELS.build(cfg.model.student)
+    result = model.load_state_dict(student, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        raise ValueError(
+            'the exported weights do not match model.student of the config: '
+            f'missing {result.missing_keys[:5]}, unexpected '
+            f'{result.unexpected_keys[:5]}.')
+
+
+def export(checkpoint_path: str, out: str,
+           config: Optional[str] = None) -> str:
+    """Write the student checkpoint; returns a one-line summary."""
+    checkpoint = torch.load(
+        checkpoint_path, map_location='cpu', weights_only=True)
+    if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
+        raise ValueError(f'{checkpoint_path} is not an mmengine checkpoint '
+                         '(no `state_dict`).')
+    student = student_state_dict(checkpoint['state_dict'], checkpoint_path)
+    source_meta = checkpoint.get('meta') or {}
+    if config is not None:
+        cfg = Config.fromfile(config)
+    elif 'cfg' in source_meta:
+        cfg = Config.fromstring(source_meta['cfg'], '.py')
+    else:
+        cfg = None
+    if cfg is not None:
+        check_loads(student, cfg)
+    meta = dict(
+        exported_from=osp.abspath(checkpoint_path),
+        exported_by='tools/export_student.py',
+        **{
+            key: source_meta[key]
+            for key in ('epoch', 'iter', 'dataset_meta', 'seed')
+            if key in source_meta
+        })
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    torch.save(dict(state_dict=student, meta=meta), out)
+    checked = 'checked against model.student' if cfg is not None else (
+        'not checked: no config given or stored')
+    return f'{len(student)} student tensors written to {out} ({checked})'
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    errors = (ValueError, OSError, RuntimeError, pickle.UnpicklingError)
+    with clear_errors('export_student', errors):
+        print(export(args.checkpoint, args.out, args.config))
+
+
+if __name__ == '__main__':
+    main()

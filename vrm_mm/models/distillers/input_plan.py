@@ -1,0 +1,89 @@
+"""What a distiller must compute for the inputs its losses read."""
+from typing import Dict, Mapping
+
+from torch import nn
+
+from .classifier_io import available_outputs, num_classes
+from .named_inputs import GT_LABEL, parse_model_output
+
+
+class InputPlan:
+    """The forward passes and outputs the configured input names need.
+
+    Built once with the distiller; checks at the same time that each model
+    exposes what is read from it and that student and teacher agree on the
+    number of classes wherever a loss compares their logits.
+
+    Args:
+        loss_inputs: Per loss, ``forward`` argument -> input name.
+        connector_inputs: Per connector, the input name it reads.
+        models: ``dict(student=..., teacher=...)``.
+
+    Attributes:
+        num_views: Per model, how many views (0 .. n-1) it must run on. The
+            student always runs on view 0, for its own loss.
+        outputs: Per model, the outputs to compute besides ``logits``
+            (``pre_logits``, ``feats``).
+        needs_gt_label: Whether any loss reads ``gt_label``.
+    """
+
+    def __init__(self, loss_inputs: Mapping[str, Mapping[str, str]],
+                 connector_inputs: Mapping[str, str],
+                 models: Mapping[str, nn.Module]) -> None:
+        readers = {}  # input name -> the first loss/connector reading it
+        for name, source in connector_inputs.items():
+            readers.setdefault(source, f'connectors.{name}')
+        for loss, inputs in loss_inputs.items():
+            for source in inputs.values():
+                readers.setdefault(source, loss)
+        self.needs_gt_label = GT_LABEL in readers
+        self.num_views: Dict[str, int] = dict(student=1, teacher=0)
+        self.outputs: Dict[str, set] = dict(student=set(), teacher=set())
+        self._farthest_view = {}  # model -> (input name, view, reader)
+        for name, reader in readers.items():
+            output = parse_model_output(name)
+            if output is None:
+                continue
+            model = models[output.model]
+            if output.output not in available_outputs(model):
+                raise ValueError(
+                    f'{reader} reads {output.model}.{output.output}, which '
+                    f'{type(model).__name__} does not expose (it gives '
+                    f'{", ".join(sorted(available_outputs(model)))}); use '
+                    'an ImageClassifier for pre_logits and feats.')
+            self.outputs[output.model].add(output.output)
+            if output.view + 1 > self.num_views[output.model]:
+                self.num_views[output.model] = output.view + 1
+                self._farthest_view[output.model] = (name, output.view,
+                                                     reader)
+        _check_num_classes(loss_inputs, models)
+
+    def check_num_views(self, num_views: int) -> None:
+        """Raise if a loss reads a view the batch does not have."""
+        for name, view, reader in self._farthest_view.values():
+            if view >= num_views:
+                raise ValueError(
+                    f'{reader} reads {name!r} (view {view}), but the batch '
+                    f'has {num_views} view(s). Build multi-view batches '
+                    'with the RealVirtualViews transform and '
+                    'MultiViewClsDataPreprocessor (see configs/_base_/'
+                    'datasets/*_vrm.py).')
+
+
+def _check_num_classes(loss_inputs: Mapping[str, Mapping[str, str]],
+                       models: Mapping[str, nn.Module]) -> None:
+    counts = {name: num_classes(model) for name, model in models.items()}
+    if None in counts.values() or counts['student'] == counts['teacher']:
+        return
+    for loss, inputs in loss_inputs.items():
+        compared = {
+            output.model
+            for output in map(parse_model_output, inputs.values())
+            if output is not None and output.output == 'logits'
+        }
+        if len(compared) == 2:
+            raise ValueError(
+                f'{loss} compares student and teacher logits, but the '
+                f'student has {counts["student"]} classes and the teacher '
+                f'{counts["teacher"]}: both heads need the dataset\'s '
+                'number of classes (head.num_classes).')
