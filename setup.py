@@ -1,7 +1,8 @@
-"""vrm_mm: knowledge distillation by Virtual Relation Matching (OpenMMLab stack).
+"""vrm_mm: knowledge distillation by Virtual Relation Matching.
 
-install_requires holds honest ranges for users (install your CUDA torch first); the pinned,
-reproducible CPU/CI environment is requirements/runtime.txt.
+install_requires holds honest ranges for users (install your CUDA torch
+first); the pinned, reproducible CPU/CI environment is
+requirements/runtime.txt.
 """
 from setuptools import find_packages, setup
 
@@ -16,7 +17,8 @@ def _version() -> str:
 setup(
     name='vrm_mm',
     version=_version(),
-    description='Knowledge distillation by Virtual Relation Matching, built on mmengine and mmpretrain',
+    description=('Knowledge distillation by Virtual Relation Matching, '
+                 'built on mmengine and mmpretrain'),
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',

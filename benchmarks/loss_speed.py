@@ -24,14 +24,11 @@ Usage::
 """
 
 import argparse
-import datetime
 import json
 import math
 import os
-import platform
 import shlex
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,6 +38,9 @@ from torch.profiler import ProfilerActivity, profile
 
 from vrm_mm.models.losses.kd import kd_loss
 from vrm_mm.models.losses.vrm import vrm_loss
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_meta import machine_metadata  # noqa: E402
 
 RESULTS = Path(__file__).parent / 'results'
 LOSSES = ('kd', 'vrm_mse', 'vrm_huber')
@@ -129,42 +129,17 @@ def peak_extra_mb(step, device):
     return peak / 2**20
 
 
-def git_commit():
-    """HEAD, marked ``+modified`` when the working tree differs from it."""
-    here = Path(__file__).parent
-
-    def git(*cmd):
-        return subprocess.run(['git', *cmd], cwd=here, capture_output=True,
-                              text=True, check=True).stdout.strip()
-
-    try:
-        commit = git('rev-parse', 'HEAD')
-    except (OSError, subprocess.CalledProcessError):
-        return 'uncommitted'
-    return commit + ('+modified' if git('status', '--porcelain') else '')
-
-
-def cpu_model():
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
-
-
 def metadata(args, device):
+    machine = machine_metadata(str(device))
     meta = dict(
         command=shlex.join([Path(sys.executable).name, *sys.argv]),
-        git_commit=git_commit(),
-        nproc=os.cpu_count(),
+        git_commit=machine['commit'],
+        nproc=machine['nproc'],
         torch_threads=torch.get_num_threads(),
-        cpu_model=cpu_model(),
-        torch_version=torch.__version__,
+        cpu_model=machine['cpu'],
+        torch_version=machine['torch'],
         device=str(device),
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec='seconds'),
+        date=machine['date'],
         warmup=args.warmup,
         repeats=args.repeats,
         budget_s=args.budget_s,
@@ -175,7 +150,7 @@ def metadata(args, device):
         kd_inputs='both views as one 2B x C pair, T=4',
         vrm_inputs='four B x C tensors; defaults (cross, UEP 0.1, zscore)')
     if device.type == 'cuda':
-        meta['gpu'] = torch.cuda.get_device_name(device)
+        meta['gpu'] = machine['device']
     return meta
 
 

@@ -1,12 +1,18 @@
 """Shared fixtures: tiny data written on the fly, paths to the repo."""
+import gzip
 import os
 import os.path as osp
+import struct
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+# Tiny tensors: one thread is faster than two, and steadier on a busy CI.
+torch.set_num_threads(1)
 
 
 def write_image_folder(root: str, num_per_class: int = 8,
@@ -26,6 +32,36 @@ def write_image_folder(root: str, num_per_class: int = 8,
                 image = np.clip(pixels, 0, 255).astype(np.uint8)
                 Image.fromarray(image).save(osp.join(folder, f'{i}.png'))
     return root
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """IDX: magic (0, 0, 0x08 = uint8, ndim), big-endian sizes, data."""
+    header = struct.pack('>BBBB', 0, 0, 0x08, array.ndim)
+    header += struct.pack(f'>{array.ndim}I', *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_fashion_mnist(folder: str, sizes: dict,
+                        gzipped: bool = True) -> dict:
+    """Write random Fashion-MNIST-format IDX files (``train``, ``t10k``).
+
+    Returns ``{split: (images, labels)}``.
+    """
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(0)
+    content = {}
+    for split, num in sizes.items():
+        labels = (np.arange(num) * 3 + 1) % 10
+        images = rng.integers(0, 256, (num, 28, 28)).astype(np.uint8)
+        for kind, array in (('images-idx3', images), ('labels-idx1', labels)):
+            name = f'{split}-{kind}-ubyte'
+            data = idx_bytes(array)
+            opener, name = (gzip.open, name + '.gz') if gzipped else (open,
+                                                                     name)
+            with opener(os.path.join(folder, name), 'wb') as f:
+                f.write(data)
+        content[split] = (images, labels)
+    return content
 
 
 @pytest.fixture

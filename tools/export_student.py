@@ -23,6 +23,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import vrm_mm  # noqa: F401  (safe loading of mmengine checkpoints)
+from vrm_mm.models.distillers import load_model_cfg
 from vrm_mm.registry import MODELS
 from vrm_mm.utils.cli import clear_errors
 
@@ -62,7 +63,7 @@ def check_loads(student: Dict[str, torch.Tensor], cfg: Config) -> None:
         raise ValueError('the config has no model.student: is it a '
                          'distiller config?')
     init_default_scope(cfg.get('default_scope', 'vrm_mm'))
-    model = MODELS.build(cfg.model.student)
+    model = MODELS.build(load_model_cfg(cfg.model.student, 'student'))
     result = model.load_state_dict(student, strict=False)
     if result.missing_keys or result.unexpected_keys:
         raise ValueError(

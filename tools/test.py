@@ -16,8 +16,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from vrm_mm.utils.cli import clear_errors
-from vrm_mm.utils.config_check import (check_override_keys,
-                                       check_top_level_keys)
+from vrm_mm.utils.config_check import check_override_keys, check_top_level_keys
+from vrm_mm.utils.default_hooks import drop_disabled_hooks
 from vrm_mm.utils.launch import prepare_cpu_distributed, set_local_rank_env
 
 
@@ -54,6 +54,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.test_evaluator = [*evaluator, dump] if isinstance(
             evaluator, (list, tuple)) else [evaluator, dump]
     cfg.launcher = args.launcher
+    drop_disabled_hooks(cfg)
     prepare_cpu_distributed(cfg, args.launcher)
     return cfg
 

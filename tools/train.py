@@ -14,6 +14,8 @@ from mmengine.runner import Runner
 from vrm_mm.registry import RUNNERS
 from vrm_mm.utils.cli import clear_errors
 from vrm_mm.utils.config_check import check_override_keys, check_top_level_keys
+from vrm_mm.utils.default_hooks import drop_disabled_hooks
+from vrm_mm.utils.errors import VrmMmError
 from vrm_mm.utils.launch import (
     disable_amp_without_gpu,
     prepare_cpu_distributed,
@@ -87,6 +89,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.auto_scale_lr.enable = True
 
     cfg.launcher = args.launcher
+    drop_disabled_hooks(cfg)
     prepare_cpu_distributed(cfg, args.launcher)
     return cfg
 
@@ -110,7 +113,9 @@ def main(argv=None) -> None:
         cfg = merge_args(cfg, args)
     with clear_errors('building the model and runner'):
         runner = build_runner(cfg)
-    with clear_errors('loading data', (FileNotFoundError, )):
+    # our own errors (a batch a loss cannot use, a NaN loss) and missing
+    # data files; anything else is a bug and keeps its traceback
+    with clear_errors('training', (FileNotFoundError, VrmMmError)):
         runner.train()
 
 

@@ -1,4 +1,4 @@
-"""vrm_mm: knowledge distillation by Virtual Relation Matching on the OpenMMLab stack."""
+"""vrm_mm: distillation by Virtual Relation Matching (OpenMMLab stack)."""
 from .utils.atomic_save import register_atomic_local_backend
 from .utils.compat import apply_compat_patches
 from .version import __version__

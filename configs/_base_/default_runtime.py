@@ -10,6 +10,11 @@ default_hooks = dict(
                     save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # augmentation randomness from (seed, epoch, rank): --resume is exact
+    epoch_seed=dict(type='EpochSeedHook'),
+    # stop at a NaN/Inf loss before it reaches the weights; policy='skip'
+    # skips such steps instead
+    nan_guard=dict(type='NanGuardHook', policy='raise'),
 )
 
 env_cfg = dict(

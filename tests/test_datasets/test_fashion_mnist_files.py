@@ -2,11 +2,12 @@
 format), and the Fashion-MNIST dataset configs on the prepared files."""
 import gzip
 import os
-import struct
 
 import numpy as np
 import pytest
 import torch
+from conftest import idx_bytes as _idx_bytes
+from conftest import write_fashion_mnist
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
@@ -17,31 +18,8 @@ from vrm_mm.registry import DATASETS, MODELS
 SIZES = {'train': 10, 't10k': 4}
 
 
-def _idx_bytes(array):
-    """IDX: magic (0, 0, 0x08 = uint8, ndim), big-endian sizes, data."""
-    header = struct.pack('>BBBB', 0, 0, 0x08, array.ndim)
-    header += struct.pack(f'>{array.ndim}I', *array.shape)
-    return header + array.astype(np.uint8).tobytes()
-
-
 def _write_fashion_mnist(folder, gzipped=True, sizes=SIZES):
-    os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(0)
-    content = {}
-    for split, num in sizes.items():
-        images = rng.integers(0, 256, (num, 28, 28)).astype(np.uint8)
-        labels = (np.arange(num) * 3 + 1) % 10
-        for kind, array in (('images-idx3', images), ('labels-idx1', labels)):
-            name = f'{split}-{kind}-ubyte'
-            data = _idx_bytes(array)
-            if gzipped:
-                with gzip.open(os.path.join(folder, name + '.gz'), 'wb') as f:
-                    f.write(data)
-            else:
-                with open(os.path.join(folder, name), 'wb') as f:
-                    f.write(data)
-        content[split] = (images, labels)
-    return content
+    return write_fashion_mnist(folder, sizes, gzipped)
 
 
 @pytest.fixture

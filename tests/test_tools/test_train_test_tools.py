@@ -7,7 +7,6 @@ import sys
 
 import pytest
 import torch
-
 from conftest import REPO_ROOT
 
 CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs', 'tiny_classifier.py')
@@ -26,7 +25,8 @@ def run_tool(args: list, **kwargs) -> subprocess.CompletedProcess:
         timeout=300, **kwargs)
 
 
-def train(work_dir: str, root: str, *extra: str) -> subprocess.CompletedProcess:
+def train(work_dir: str, root: str,
+          *extra: str) -> subprocess.CompletedProcess:
     return run_tool([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
         *extra, '--cfg-options', *data_options(root)])

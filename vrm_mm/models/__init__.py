@@ -1,3 +1,9 @@
 """Importing this package registers every model component of vrm_mm."""
-from . import (backbones, connectors, data_preprocessors,  # noqa: F401
-               distillers, losses, wrappers)
+from . import (  # noqa: F401
+               backbones,
+               connectors,
+               data_preprocessors,
+               distillers,
+               losses,
+               wrappers,
+)

@@ -1,5 +1,10 @@
 """Distillation hooks."""
 from .distill_loss_warmup_hook import DistillLossWarmupHook
+from .epoch_seed_hook import EpochSeedHook
+from .nan_guard_hook import NanGuardHook
 from .teacher_eval_hook import TeacherEvalHook
 
-__all__ = ['DistillLossWarmupHook', 'TeacherEvalHook']
+__all__ = [
+    'DistillLossWarmupHook', 'TeacherEvalHook', 'EpochSeedHook',
+    'NanGuardHook'
+]

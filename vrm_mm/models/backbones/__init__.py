@@ -6,6 +6,7 @@ from .cifar_shufflenet_v1 import CIFARShuffleNetV1
 from .cifar_shufflenet_v2 import CIFARShuffleNetV2
 from .cifar_vgg import CIFARVGG
 from .cifar_wrn import CIFARWideResNet
+from .mobilenet_v1 import MobileNetV1
 
 __all__ = [
     'CIFARMobileNetV2',
@@ -14,4 +15,5 @@ __all__ = [
     'CIFARShuffleNetV2',
     'CIFARVGG',
     'CIFARWideResNet',
+    'MobileNetV1',
 ]

@@ -3,6 +3,8 @@ from typing import Dict, Mapping
 
 from torch import nn
 
+from vrm_mm.utils.errors import DistillDataError
+
 from .classifier_io import available_outputs, num_classes
 from .named_inputs import GT_LABEL, parse_model_output
 
@@ -62,7 +64,7 @@ class InputPlan:
         """Raise if a loss reads a view the batch does not have."""
         for name, view, reader in self._farthest_view.values():
             if view >= num_views:
-                raise ValueError(
+                raise DistillDataError(
                     f'{reader} reads {name!r} (view {view}), but the batch '
                     f'has {num_views} view(s). Build multi-view batches '
                     'with the RealVirtualViews transform and '

@@ -9,11 +9,13 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 from vrm_mm.utils.checkpoint import load_teacher_checkpoint
+from vrm_mm.utils.errors import DistillConfigError, DistillDataError
 from vrm_mm.utils.suggest import did_you_mean
 
 from .build_parts import STUDENT_LOSS, build_connectors, build_losses
 from .classifier_io import classification_loss, run_classifier_on_views
 from .input_plan import InputPlan
+from .model_cfg import load_model_cfg
 from .named_inputs import CONNECTOR_PREFIX, GT_LABEL, OUTPUTS, view_suffix
 from .teacher_input import build_teacher_input_transform
 
@@ -37,7 +39,8 @@ class SingleTeacherDistiller(BaseModel):
         model = dict(
             type='SingleTeacherDistiller',
             student=dict(type='ImageClassifier', ...),
-            teacher=dict(type='ImageClassifier', ...),
+            teacher=dict(
+                cfg_path='configs/_base_/models/cifar100/resnet56.py'),
             teacher_ckpt='work_dirs/teachers/resnet56_cifar100.pth',
             distill_losses=dict(
                 loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9,
@@ -70,11 +73,17 @@ class SingleTeacherDistiller(BaseModel):
     result is logged under its config key; a dict result is merged: keys
     starting with ``loss_`` are loss terms, other keys are statistics
     (detached; they must not contain ``loss``, which mmengine would sum).
+    A ``ValueError`` from a loss (a batch it cannot use) is re-raised as
+    :class:`~vrm_mm.utils.errors.DistillDataError` prefixed with the loss
+    name, which ``tools/train.py`` prints as one message.
     ``predict`` and ``tensor`` modes run the student alone.
 
     Args:
-        student: Student classifier config (any mmpretrain classifier).
-        teacher: Teacher classifier config.
+        student: Student classifier config (any mmpretrain classifier), or
+            ``dict(cfg_path='path/to/model_config.py', **overrides)``:
+            the ``model`` of that file with ``overrides`` merged in (see
+            :func:`~.model_cfg.load_model_cfg`).
+        teacher: Teacher classifier config, as ``student``.
         teacher_ckpt: The trained teacher's checkpoint (required); see
             :func:`~vrm_mm.utils.checkpoint.load_teacher_checkpoint`.
         teacher_ckpt_strict: Raise when the checkpoint and the teacher
@@ -127,8 +136,8 @@ class SingleTeacherDistiller(BaseModel):
         self.connectors, self.connector_inputs = build_connectors(connectors)
         self.distill_losses, self.loss_inputs = build_losses(
             distill_losses, list(self.connectors))
-        self.student = MODELS.build(student)
-        teacher_model = MODELS.build(teacher)
+        self.student = MODELS.build(load_model_cfg(student, 'student'))
+        teacher_model = MODELS.build(load_model_cfg(teacher, 'teacher'))
         self.plan = InputPlan(self.loss_inputs, self.connector_inputs,
                               dict(student=self.student,
                                    teacher=teacher_model))
@@ -222,7 +231,14 @@ class SingleTeacherDistiller(BaseModel):
                 for arg, source in self.loss_inputs[name].items()
             }
             with torch.autocast(views[0].device.type, enabled=False):
-                result = loss(**kwargs)
+                try:
+                    result = loss(**kwargs)
+                except ValueError as error:
+                    # a loss refusing this batch (e.g. VRM with B < 2):
+                    # say which loss, and let tools/train.py print it
+                    raise DistillDataError(
+                        f'{name} ({type(loss).__name__}): {error}'
+                    ) from error
             _merge_terms(losses, {name: result} if isinstance(
                 result, Tensor) else result, name)
         return losses
@@ -245,12 +261,13 @@ def _merge_terms(losses: Dict[str, Tensor], terms: Mapping,
                         'loss returns a Tensor or a dict of Tensors.')
     for key, value in terms.items():
         if key in losses:
-            raise ValueError(f'{source} returned {key!r}, which another '
-                             'loss already returned; rename one of them.')
+            raise DistillConfigError(
+                f'{source} returned {key!r}, which another loss already '
+                'returned; rename one of them.')
         if key.startswith('loss_'):
             losses[key] = value
         elif 'loss' in key:
-            raise ValueError(
+            raise DistillConfigError(
                 f'{source} returned the statistic {key!r}: mmengine adds '
                 'every key containing "loss" to the total loss. Loss terms '
                 'start with "loss_"; rename statistics without "loss".')

@@ -173,12 +173,15 @@ def vrm_loss(s_real: Tensor,
                 per_edge, upper_mask(classes, s_raw.device)) / (
                     classes * (classes - 1) / 2)
 
-    stat = dict(dtype=torch.float32, device=s_real.device)
+    # new_full fills on the device: no host-to-device copy mid-step
+    def stat(value: int) -> Tensor:
+        return s_real.new_full((), float(value), dtype=torch.float32)
+
     return dict(
         loss_vrm_is=loss_is,
         loss_vrm_ic=loss_ic,
-        vrm_edges_kept=torch.tensor(float(num_edges - pruned), **stat),
-        vrm_edges_pruned=torch.tensor(float(pruned), **stat))
+        vrm_edges_kept=stat(num_edges - pruned),
+        vrm_edges_pruned=stat(pruned))
 
 
 @MODELS.register_module()

@@ -1,0 +1,240 @@
+"""Distillation quality on real data: Fashion-MNIST, every method, seeds.
+
+    python benchmarks/accuracy.py [--methods ce kd vrm ...] [--seeds 0 1 2]
+                                  [--ablations] [--quick] [--epochs N]
+
+Protocol (benchmarks.md section 1): teacher ResNet20 trained once on 55k
+training images; every student is a ResNet8 trained on a 5k training subset
+with the same schedule, optimizer, augmentation and seed list; the "best"
+epoch is picked on a validation slice of the training split and reported,
+with the last epoch, on the official test split. Runs are resumable parts:
+a finished (method, seed) is never re-run; results accumulate in
+benchmarks/results/accuracy[_quick]_runs.json and the summary (JSON,
+Markdown, PNG) is rewritten after every run.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = osp.dirname(osp.abspath(__file__))
+REPO_ROOT = osp.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from accuracy_methods import ABLATIONS, MAIN_TABLE, METHODS  # noqa: E402
+from bench_meta import machine_metadata  # noqa: E402
+
+RESULTS = osp.join(HERE, 'results')
+STUDENT_CONFIG = osp.join(HERE, 'configs', 'fmnist_student_resnet8.py')
+TEACHER_CONFIG = osp.join(HERE, 'configs', 'fmnist_teacher_resnet20.py')
+
+
+def run_one(config_path: str, out_path: str) -> None:
+    """Train one config, then test its last and best-on-val checkpoints."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    import vrm_mm  # noqa: F401
+    cfg = Config.fromfile(config_path)
+    started = time.time()
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    result = dict(train_seconds=round(time.time() - started, 1))
+    result['last_test'] = runner.test()['accuracy/top1']
+    best = glob.glob(osp.join(cfg.work_dir, 'best_accuracy_top1_epoch_*'))
+    runner.load_checkpoint(best[0])
+    result['best_epoch'] = int(best[0].rsplit('_', 1)[1].split('.')[0])
+    result['best_test'] = runner.test()['accuracy/top1']
+    result['val_curve'] = val_curve(cfg.work_dir)
+    with open(out_path, 'w') as f:
+        json.dump(result, f)
+
+
+def val_curve(work_dir: str) -> list:
+    points = {}
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                   'scalars.json')):
+        with open(path) as f:
+            for line in f:
+                record = json.loads(line)
+                if 'accuracy/top1' in record and 'lr' not in record:
+                    points[int(record['step'])] = record['accuracy/top1']
+    return [points[k] for k in sorted(points)]
+
+
+def train_in_subprocess(cfg, name: str, work_root: str) -> dict:
+    work_dir = osp.join(work_root, name)
+    result_path = osp.join(work_dir, 'result.json')
+    if osp.isfile(result_path):
+        with open(result_path) as f:
+            return json.load(f)
+    os.makedirs(work_dir, exist_ok=True)
+    cfg.work_dir = work_dir
+    config_path = osp.join(work_dir, 'config.py')
+    cfg.dump(config_path)
+    print(f'[accuracy] training {name} ...', flush=True)
+    log_path = osp.join(work_dir, 'run.log')
+    with open(log_path, 'w') as log:
+        code = subprocess.call(
+            [sys.executable, __file__, '--run-one', config_path,
+             result_path], cwd=REPO_ROOT, stdout=log, stderr=log)
+    if code != 0:
+        raise RuntimeError(f'{name} failed (exit {code}); see {log_path}')
+    with open(result_path) as f:
+        return json.load(f)
+
+
+def protocol_config(path: str, epochs: int, seed: int, args):
+    from mmengine.config import Config
+    cfg = Config.fromfile(path)
+    cfg.train_cfg.max_epochs = epochs
+    cfg.param_scheduler.T_max = epochs
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    if args.device == 'cpu':
+        cfg.env_cfg.cudnn_benchmark = False
+    return cfg
+
+
+def summarise(runs: dict, protocol: dict, tag: str) -> dict:
+    summary = {}
+    for method in METHODS:
+        seeds = sorted(int(k.split('seed')[1]) for k in runs
+                       if k.rsplit('_seed', 1)[0] == method)
+        if not seeds:
+            continue
+        entry = dict(seeds=seeds)
+        for which in ('last_test', 'best_test'):
+            values = [runs[f'{method}_seed{s}'][which] for s in seeds]
+            entry[which] = dict(mean=float(np.mean(values)),
+                                std=float(np.std(values)), values=values)
+        entry['train_minutes'] = float(np.mean(
+            [runs[f'{method}_seed{s}']['train_seconds'] for s in seeds]) / 60)
+        summary[method] = entry
+    write_markdown(summary, protocol, tag)
+    write_plot(summary, tag)
+    return summary
+
+
+def _row(method: str, entry: dict, reference: dict = None) -> str:
+    last, best = entry['last_test'], entry['best_test']
+    delta = ''
+    if reference is not None:
+        delta = f" | {last['mean'] - reference['last_test']['mean']:+.2f}"
+    return (f"| {method} | {last['mean']:.2f} ± {last['std']:.2f} | "
+            f"{best['mean']:.2f} ± {best['std']:.2f} | {len(entry['seeds'])}"
+            f" | {entry['train_minutes']:.1f}{delta} |")
+
+
+def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
+    meta = protocol['machine']
+    lines = [
+        f'# Distillation accuracy on Fashion-MNIST{tag.replace("_", " ")}',
+        '', f"`{protocol['command']}` on {meta['device']} ({meta['cpu']}, "
+        f"{meta['nproc']} cores), torch {meta['torch']}, commit "
+        f"{meta['commit']}, {meta['date']}.", '',
+        f"Teacher ResNet20: test top-1 {protocol['teacher_test']:.2f} "
+        f"({protocol['teacher_epochs']} epochs on 55k images). Students: "
+        f"ResNet8, {protocol['student_epochs']} epochs on a 5k subset, "
+        'batch 64, SGD 0.05 cosine. Test top-1 (%), mean ± std over seeds; '
+        '"best" = the epoch with the best validation-slice accuracy.', '',
+        '| method | last epoch | best epoch (by val) | seeds | min/run |',
+        '|---|---|---|---|---|']
+    lines += [_row(m, summary[m]) for m in MAIN_TABLE if m in summary]
+    if any(m in summary for m in ABLATIONS) and 'vrm' in summary:
+        lines += ['', '## VRM ablations (one option changed each)', '',
+                  '| variant | last epoch | best epoch (by val) | seeds | '
+                  'min/run | last vs vrm |', '|---|---|---|---|---|---|',
+                  _row('vrm', summary['vrm'], summary['vrm'])]
+        lines += [_row(m, summary[m], summary['vrm'])
+                  for m in ABLATIONS if m in summary]
+    with open(osp.join(RESULTS, f'accuracy{tag}.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def write_plot(summary: dict, tag: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names = [m for m in (*MAIN_TABLE, *ABLATIONS) if m in summary]
+    means = [summary[m]['last_test']['mean'] for m in names]
+    stds = [summary[m]['last_test']['std'] for m in names]
+    fig, ax = plt.subplots(figsize=(max(6, len(names) * 0.8), 4))
+    ax.bar(names, means, yerr=stds, capsize=3,
+           color=['C1' if n.startswith('vrm') else 'C0' for n in names])
+    ax.set_ylim(min(means) - 2, max(means) + 1.5)
+    ax.set_ylabel('test top-1, last epoch (%)')
+    ax.set_title('ResNet20 -> ResNet8 on Fashion-MNIST (5k-image subset)')
+    plt.setp(ax.get_xticklabels(), rotation=35, ha='right')
+    fig.tight_layout()
+    fig.savefig(osp.join(RESULTS, f'accuracy{tag}.png'), dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--methods', nargs='+', choices=list(METHODS),
+                        help='default: the main table')
+    parser.add_argument('--ablations', action='store_true',
+                        help='run the VRM ablation variants')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--epochs', type=int, default=8)
+    parser.add_argument('--teacher-epochs', type=int, default=3)
+    parser.add_argument('--quick', action='store_true',
+                        help='1 seed, 3 epochs, ce/kd/vrm: a smoke run')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--run-one', nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_one:
+        return run_one(*args.run_one)
+
+    methods = args.methods or (list(ABLATIONS) if args.ablations
+                               else list(MAIN_TABLE))
+    tag = ''
+    if args.quick:
+        methods, args.seeds, args.epochs = ['ce', 'kd', 'vrm'], [0], 3
+        args.teacher_epochs, tag = 1, '_quick'
+        print('[accuracy] QUICK mode: 1 seed, 3 student epochs, 1 teacher '
+              'epoch; a smoke test, not the benchmark.')
+    work_root = osp.join(REPO_ROOT, 'work_dirs', f'bench_accuracy{tag}')
+    runs_path = osp.join(RESULTS, f'accuracy{tag}_runs.json')
+    runs = json.load(open(runs_path)) if osp.isfile(runs_path) else {}
+
+    teacher = train_in_subprocess(
+        protocol_config(TEACHER_CONFIG, args.teacher_epochs, 0, args),
+        f'teacher_{args.teacher_epochs}e', work_root)
+    teacher_dir = osp.join(work_root, f'teacher_{args.teacher_epochs}e')
+    with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
+        teacher_ckpt = f.read().strip()
+    protocol = dict(
+        command='python benchmarks/accuracy.py ' + ' '.join(sys.argv[1:]),
+        machine=machine_metadata(args.device), teacher_test=teacher[
+            'last_test'], teacher_epochs=args.teacher_epochs,
+        student_epochs=args.epochs)
+
+    for seed in args.seeds:
+        for method in methods:
+            key = f'{method}_seed{seed}'
+            if key in runs:
+                continue
+            cfg = METHODS[method](
+                protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
+                teacher_ckpt)
+            runs[key] = train_in_subprocess(cfg, key, work_root)
+            print(f'[accuracy] {key}: last {runs[key]["last_test"]:.2f}, '
+                  f'best {runs[key]["best_test"]:.2f}', flush=True)
+            with open(runs_path, 'w') as f:
+                json.dump(runs, f, indent=1)
+            summary = summarise(runs, protocol, tag)
+            with open(osp.join(RESULTS, f'accuracy{tag}.json'), 'w') as f:
+                json.dump(dict(protocol=protocol, methods=summary), f,
+                          indent=1)
+    print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,100 @@
+"""The methods of the accuracy benchmark, as edits of the student config.
+
+Every method starts from ``benchmarks/configs/fmnist_student_resnet8.py``
+(the student alone) and the teacher checkpoint trained by the benchmark.
+Weights follow vrm_method.md's baselines (mdistiller's CIFAR settings); VRM
+variants differ from ``vrm`` in one option each (the ablation table).
+"""
+import copy
+from typing import Callable, Dict
+
+from mmengine.config import Config
+
+TWO_VIEW_BASE = 'configs/_base_/datasets/fashion_mnist_bs64_vrm.py'
+TEACHER_MODEL = 'benchmarks/configs/fmnist_teacher_resnet20.py'
+
+REAL = dict(s_real='student.logits', t_real='teacher.logits')
+VIRTUAL = dict(s_virtual='student.logits_virtual',
+               t_virtual='teacher.logits_virtual')
+
+
+def kd(view: str = '', weight: float = 0.9) -> dict:
+    return dict(type='KDLoss', temperature=4.0, loss_weight=weight,
+                inputs=dict(preds_S=f'student.logits{view}',
+                            preds_T=f'teacher.logits{view}'))
+
+
+def vrm(two_views: bool = True, **options) -> dict:
+    virtual = VIRTUAL if two_views else dict(s_virtual='student.logits',
+                                             t_virtual='teacher.logits')
+    return dict(type='VRMLoss', **options,
+                inputs=dict(**REAL, **virtual, gt_label='gt_label'))
+
+
+def _distill(cfg: Config, teacher_ckpt: str, losses: dict,
+             student_loss_weight: float = 1.0, two_views: bool = False,
+             hooks: tuple = ()) -> Config:
+    """Wrap the student of ``cfg`` into a SingleTeacherDistiller."""
+    cfg = copy.deepcopy(cfg)
+    preprocessor = dict(cfg.data_preprocessor)
+    if two_views:
+        two_view = Config.fromfile(TWO_VIEW_BASE)
+        cfg.train_dataloader.dataset.pipeline = two_view.train_pipeline
+        preprocessor['type'] = two_view.data_preprocessor.type
+    student = dict(cfg.model)
+    student.pop('data_preprocessor', None)
+    teacher = dict(Config.fromfile(TEACHER_MODEL).model)
+    teacher.pop('data_preprocessor', None)
+    cfg.model = dict(
+        type='SingleTeacherDistiller', student=student, teacher=teacher,
+        teacher_ckpt=teacher_ckpt, distill_losses=losses,
+        student_loss_weight=student_loss_weight,
+        data_preprocessor=preprocessor)
+    cfg.custom_hooks = list(hooks)
+    return cfg
+
+
+def _method(losses: dict, **kwargs) -> Callable[[Config, str], Config]:
+    return lambda cfg, ckpt: _distill(cfg, ckpt, losses, **kwargs)
+
+
+DKD_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
+                  loss_names=['loss_dkd'])
+
+METHODS: Dict[str, Callable[[Config, str], Config]] = {
+    'ce': lambda cfg, ckpt: copy.deepcopy(cfg),
+    'kd': _method(dict(loss_kd=kd()), student_loss_weight=0.1),
+    'kd_two_views': _method(
+        dict(loss_kd=kd(), loss_kd_virtual=kd('_virtual')),
+        student_loss_weight=0.1, two_views=True),
+    'dkd': _method(
+        dict(loss_dkd=dict(
+            type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0,
+            inputs=dict(preds_S='student.logits', preds_T='teacher.logits',
+                        gt_label='gt_label'))),
+        hooks=(DKD_WARMUP, )),
+    'dist': _method(dict(loss_dist=dict(
+        type='DISTLoss', beta=2.0, gamma=2.0, tau=4.0,
+        inputs=dict(preds_S='student.logits', preds_T='teacher.logits')))),
+    'rkd': _method(dict(loss_rkd=dict(
+        type='RKDLoss', distance_weight=25.0, angle_weight=50.0,
+        inputs=dict(feats_S='student.pre_logits',
+                    feats_T='teacher.pre_logits')))),
+    'vrm': _method(dict(loss_vrm=vrm()), two_views=True),
+    # ablations: one option changed each
+    'vrm_no_virtual_view': _method(dict(loss_vrm=vrm(two_views=False))),
+    'vrm_no_ic_graph': _method(dict(loss_vrm=vrm(beta=0.0)),
+                               two_views=True),
+    'vrm_no_redundant_pruning': _method(dict(loss_vrm=vrm(is_edges='upper')),
+                                        two_views=True),
+    'vrm_uep_none': _method(dict(loss_vrm=vrm(uep='none')), two_views=True),
+    'vrm_uep_entropy_sum': _method(dict(loss_vrm=vrm(uep='entropy_sum')),
+                                   two_views=True),
+    'vrm_uep_ratio_0.3': _method(dict(loss_vrm=vrm(uep_ratio=0.3)),
+                                 two_views=True),
+    'vrm_virtual_ce': _method(dict(loss_vrm=vrm(virtual_ce_weight=1.0)),
+                              two_views=True),
+}
+
+MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'vrm')
+ABLATIONS = tuple(m for m in METHODS if m.startswith('vrm_'))

@@ -1,0 +1,8 @@
+# WRN-40-1 trained alone on CIFAR-100: the student baseline (reference 71.98
+# top-1, CRD protocol), same data, schedule and budget as its distilled runs.
+_base_ = [
+    '../../_base_/models/cifar100/wrn_40_1.py',
+    '../../_base_/datasets/cifar100_bs64.py',
+    '../../_base_/schedules/cifar100_bs64_240e.py',
+    '../../_base_/default_runtime.py',
+]

@@ -1,0 +1,9 @@
+# ResNet110 trained from scratch on CIFAR-100 with the 240-epoch recipe, as a
+# teacher (reference 74.31 top-1, CRD protocol). Then copy its best checkpoint
+# to work_dirs/teachers/resnet110_cifar100.pth (configs/README.md).
+_base_ = [
+    '../_base_/models/cifar100/resnet110.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_bs64_240e.py',
+    '../_base_/default_runtime.py',
+]

@@ -1,0 +1,9 @@
+# ResNet32x4 trained from scratch on CIFAR-100 with the 240-epoch recipe, as a
+# teacher (reference 79.42 top-1, CRD protocol). Then copy its best checkpoint
+# to work_dirs/teachers/resnet32x4_cifar100.pth (configs/README.md).
+_base_ = [
+    '../_base_/models/cifar100/resnet32x4.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_bs64_240e.py',
+    '../_base_/default_runtime.py',
+]

@@ -1,0 +1,13 @@
+# VRM, ResNet34 -> ResNet18 on ImageNet, 100 epochs, batch 512 as 8 GPUs x 64
+# (two views per image). Teacher checkpoint: mmpretrain's
+# resnet34_8xb32_in1k (configs/README.md).
+_base_ = [
+    '../_base_/distillers/vrm.py',
+    '../_base_/datasets/imagenet_bs64_vrm.py',
+    '../_base_/schedules/imagenet_bs512_100e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    student=dict(cfg_path='mmpretrain::_base_/models/resnet18.py'),
+    teacher=dict(cfg_path='mmpretrain::_base_/models/resnet34.py'),
+    teacher_ckpt='work_dirs/teachers/resnet34_imagenet.pth')

@@ -1,0 +1,13 @@
+# VRM, ResNet50 -> MobileNet-V1 on ImageNet, 100 epochs, batch 512 as 8 GPUs
+# x 64, two views per image (the paper's headline: 74.0 top-1). Teacher
+# checkpoint: mmpretrain's resnet50_8xb32_in1k (configs/README.md).
+_base_ = [
+    '../_base_/distillers/vrm.py',
+    '../_base_/datasets/imagenet_bs64_vrm.py',
+    '../_base_/schedules/imagenet_bs512_100e.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/imagenet/mobilenet_v1.py'),
+    teacher=dict(cfg_path='mmpretrain::_base_/models/resnet50.py'),
+    teacher_ckpt='work_dirs/teachers/resnet50_imagenet.pth')
