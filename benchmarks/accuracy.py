@@ -187,6 +187,10 @@ def main() -> None:
     parser.add_argument('--quick', action='store_true',
                         help='1 seed, 3 epochs, ce/kd/vrm: a smoke run')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--collect', action='store_true',
+        help='only gather finished runs (e.g. of parallel parts) into the '
+        'results; train nothing')
     parser.add_argument('--run-one', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
@@ -219,7 +223,11 @@ def main() -> None:
     for seed in args.seeds:
         for method in methods:
             key = f'{method}_seed{seed}'
-            if key in runs:
+            finished = osp.join(work_root, key, 'result.json')
+            if args.collect and key not in runs and osp.isfile(finished):
+                with open(finished) as f:
+                    runs[key] = json.load(f)
+            if key in runs or args.collect:
                 continue
             cfg = METHODS[method](
                 protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
@@ -233,6 +241,12 @@ def main() -> None:
             with open(osp.join(RESULTS, f'accuracy{tag}.json'), 'w') as f:
                 json.dump(dict(protocol=protocol, methods=summary), f,
                           indent=1)
+    if args.collect:
+        with open(runs_path, 'w') as f:
+            json.dump(runs, f, indent=1)
+        summary = summarise(runs, protocol, tag)
+        with open(osp.join(RESULTS, f'accuracy{tag}.json'), 'w') as f:
+            json.dump(dict(protocol=protocol, methods=summary), f, indent=1)
     print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
 
 
