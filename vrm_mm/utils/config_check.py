@@ -6,10 +6,11 @@ a misspelt ``--cfg-options`` key silently adds a new, unused entry. A key is
 reported when it is absent from the config and a close spelling of a key
 that the config (or the Runner) does know.
 """
-import difflib
 from typing import Iterable, Optional
 
 from mmengine.config import Config
+
+from vrm_mm.utils.suggest import close_matches
 
 RUNNER_KEYS = (
     'model', 'work_dir', 'train_dataloader', 'val_dataloader',
@@ -29,7 +30,8 @@ class ConfigKeyError(KeyError):
 
 
 def _close_match(key: str, known: Iterable[str]) -> Optional[str]:
-    matches = difflib.get_close_matches(key, list(known), n=1, cutoff=0.8)
+    # strict cutoff: a match here turns a new key into an error
+    matches = close_matches(key, known, n=1, cutoff=0.8)
     return matches[0] if matches else None
 
 
