@@ -27,11 +27,15 @@ HERE = osp.dirname(osp.abspath(__file__))
 REPO_ROOT = osp.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from accuracy_methods import ABLATIONS, MAIN_TABLE, METHODS  # noqa: E402
+from accuracy_methods import (  # noqa: E402
+    ABLATIONS,
+    MAIN_TABLE,
+    METHODS,
+    STUDENT_CONFIG,
+)
 from bench_meta import machine_metadata  # noqa: E402
 
 RESULTS = osp.join(HERE, 'results')
-STUDENT_CONFIG = osp.join(HERE, 'configs', 'fmnist_student_resnet8.py')
 TEACHER_CONFIG = osp.join(HERE, 'configs', 'fmnist_teacher_resnet20.py')
 
 
@@ -175,6 +179,24 @@ def write_plot(summary: dict, tag: str) -> None:
     fig.savefig(osp.join(RESULTS, f'accuracy{tag}.png'), dpi=110)
 
 
+def write_json_atomic(path: str, obj) -> None:
+    """Write JSON via a temporary file and rename, so a parallel part never
+    reads a half-written file."""
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
+
+
+def write_results(runs: dict, runs_path: str, protocol: dict,
+                  tag: str) -> None:
+    """Save the per-run records, then the summary JSON, Markdown and PNG."""
+    write_json_atomic(runs_path, runs)
+    summary = summarise(runs, protocol, tag)
+    write_json_atomic(osp.join(RESULTS, f'accuracy{tag}.json'),
+                      dict(protocol=protocol, methods=summary))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--methods', nargs='+', choices=list(METHODS),
@@ -235,18 +257,9 @@ def main() -> None:
             runs[key] = train_in_subprocess(cfg, key, work_root)
             print(f'[accuracy] {key}: last {runs[key]["last_test"]:.2f}, '
                   f'best {runs[key]["best_test"]:.2f}', flush=True)
-            with open(runs_path, 'w') as f:
-                json.dump(runs, f, indent=1)
-            summary = summarise(runs, protocol, tag)
-            with open(osp.join(RESULTS, f'accuracy{tag}.json'), 'w') as f:
-                json.dump(dict(protocol=protocol, methods=summary), f,
-                          indent=1)
+            write_results(runs, runs_path, protocol, tag)
     if args.collect:
-        with open(runs_path, 'w') as f:
-            json.dump(runs, f, indent=1)
-        summary = summarise(runs, protocol, tag)
-        with open(osp.join(RESULTS, f'accuracy{tag}.json'), 'w') as f:
-            json.dump(dict(protocol=protocol, methods=summary), f, indent=1)
+        write_results(runs, runs_path, protocol, tag)
     print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
 
 

@@ -6,12 +6,16 @@ Weights follow vrm_method.md's baselines (mdistiller's CIFAR settings); VRM
 variants differ from ``vrm`` in one option each (the ablation table).
 """
 import copy
+import os.path as osp
 from typing import Callable, Dict
 
 from mmengine.config import Config
 
-TWO_VIEW_BASE = 'configs/_base_/datasets/fashion_mnist_bs64_vrm.py'
-TEACHER_MODEL = 'benchmarks/configs/fmnist_teacher_resnet20.py'
+HERE = osp.dirname(osp.abspath(__file__))
+TWO_VIEW_BASE = osp.join(HERE, '..', 'configs', '_base_', 'datasets',
+                         'fashion_mnist_bs64_vrm.py')
+TEACHER_MODEL = osp.join(HERE, 'configs', 'fmnist_teacher_resnet20.py')
+STUDENT_CONFIG = osp.join(HERE, 'configs', 'fmnist_student_resnet8.py')
 
 REAL = dict(s_real='student.logits', t_real='teacher.logits')
 VIRTUAL = dict(s_virtual='student.logits_virtual',
@@ -33,12 +37,17 @@ def vrm(two_views: bool = True, **options) -> dict:
 
 def _distill(cfg: Config, teacher_ckpt: str, losses: dict,
              student_loss_weight: float = 1.0, two_views: bool = False,
-             hooks: tuple = ()) -> Config:
-    """Wrap the student of ``cfg`` into a SingleTeacherDistiller."""
+             hooks: tuple = (), virtual_view: dict = None) -> Config:
+    """Wrap the student of ``cfg`` into a SingleTeacherDistiller.
+
+    ``virtual_view`` overrides options of the two-view pipeline's
+    ``RealVirtualViews`` (e.g. ``magnitude``).
+    """
     cfg = copy.deepcopy(cfg)
     preprocessor = dict(cfg.data_preprocessor)
     if two_views:
         two_view = Config.fromfile(TWO_VIEW_BASE)
+        two_view.train_pipeline[0].update(virtual_view or {})
         cfg.train_dataloader.dataset.pipeline = two_view.train_pipeline
         preprocessor['type'] = two_view.data_preprocessor.type
     student = dict(cfg.model)
@@ -60,6 +69,8 @@ def _method(losses: dict, **kwargs) -> Callable[[Config, str], Config]:
 
 DKD_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
                   loss_names=['loss_dkd'])
+VRM_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
+                  loss_names=['loss_vrm'])
 
 METHODS: Dict[str, Callable[[Config, str], Config]] = {
     'ce': lambda cfg, ckpt: copy.deepcopy(cfg),
@@ -94,6 +105,10 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
                                  two_views=True),
     'vrm_virtual_ce': _method(dict(loss_vrm=vrm(virtual_ce_weight=1.0)),
                               two_views=True),
+    'vrm_magnitude_5': _method(dict(loss_vrm=vrm()), two_views=True,
+                               virtual_view=dict(magnitude=5)),
+    'vrm_warmup_2': _method(dict(loss_vrm=vrm()), two_views=True,
+                            hooks=(VRM_WARMUP, )),
 }
 
 MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'vrm')

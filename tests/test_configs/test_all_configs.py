@@ -20,9 +20,7 @@ checkpointing); the others build the model, optimizer wrapper and
 dataloader the same way and run one ``train_step``, still a full
 iteration with an optimizer step.
 """
-import copy
 import glob
-import importlib.util
 import os
 import os.path as osp
 import re
@@ -31,12 +29,14 @@ from typing import Callable, Dict, List
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from tiny_config_helpers import (
+    check_losses,
+    save_teacher,
+    tiny_loader,
+    train_step,
+)
 
-from vrm_mm.models.distillers import load_model_cfg
-from vrm_mm.registry import MODELS
 from vrm_mm.utils.config_check import check_top_level_keys
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -45,19 +45,6 @@ CONFIGS = sorted(
         osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in path.split(os.sep))
 
-# foolbox is located, not imported: its import needs packages absent here.
-FOOLBOX_DATA = osp.join(
-    list(importlib.util.find_spec('foolbox').submodule_search_locations)[0],
-    'data')
-# the configs' dataset types -> (file name prefix, colour type) of the
-# foolbox images standing in for them
-IMAGES = {
-    'LocalCIFAR100': ('cifar100_', 'color'),
-    'FashionMNIST': ('fashionMNIST_', 'grayscale'),
-    'ImageNet': ('imagenet_', 'color'),
-}
-BATCH = 3
-SMALLER = {224: 64, 256: 73}  # pipeline sizes -> test sizes
 DATASET_BASE = re.compile(r'_base_/datasets/(\w+)\.py')
 
 
@@ -97,36 +84,6 @@ def test_readme_lists_every_config():
     assert not missing, f'configs/README.md does not link {missing}'
 
 
-def _smaller(node):
-    """``node`` with every 224/256 px ``scale``/``crop_size`` reduced."""
-    if isinstance(node, (list, tuple)):
-        return [_smaller(item) for item in node]
-    if isinstance(node, dict):
-        return {
-            key: SMALLER.get(value, value) if key in (
-                'scale', 'crop_size') and isinstance(value, int) else
-            _smaller(value)
-            for key, value in node.items()
-        }
-    return node
-
-
-def _tiny_loader(loader: dict) -> dict:
-    prefix, color_type = IMAGES[loader['dataset']['type']]
-    return dict(
-        loader,
-        batch_size=BATCH,
-        num_workers=0,
-        persistent_workers=False,
-        dataset=dict(
-            type='FilenameLabelledImages',
-            data_root=FOOLBOX_DATA,
-            prefix=prefix,
-            color_type=color_type,
-            indices=BATCH,
-            pipeline=_smaller(loader['dataset']['pipeline'])))
-
-
 @pytest.fixture(scope='module', autouse=True)
 def one_thread():
     """Batches of 3 gain nothing from intra-op threads, and on a loaded
@@ -146,10 +103,8 @@ def teacher_ckpt(tmp_path_factory) -> Callable[[dict], str]:
     def ckpt(teacher: dict) -> str:
         key = repr(sorted(teacher.items()))
         if key not in saved:
-            init_default_scope('vrm_mm')
-            model = MODELS.build(load_model_cfg(teacher, 'teacher'))
-            saved[key] = str(folder / f'teacher{len(saved)}.pth')
-            torch.save(model.state_dict(), saved[key])
+            saved[key] = save_teacher(
+                teacher, str(folder / f'teacher{len(saved)}.pth'))
         return saved[key]
 
     return ckpt
@@ -160,44 +115,13 @@ def _tiny_config(config: str, work_dir: str, teacher_ckpt) -> Config:
     check_top_level_keys(cfg)
     for split in ('train', 'val', 'test'):
         key = f'{split}_dataloader'
-        cfg[key] = _tiny_loader(cfg[key].to_dict())
+        cfg[key] = tiny_loader(cfg[key].to_dict())
     cfg.train_cfg.max_epochs = 1
     cfg.work_dir = work_dir
     cfg.log_level = 'WARNING'
     if 'teacher' in cfg.model:
         cfg.model.teacher_ckpt = teacher_ckpt(cfg.model.teacher.to_dict())
     return cfg
-
-
-def _loss_names(cfg: Config) -> List[str]:
-    """The loss terms a distiller logs (a classifier logs ``loss`` only)."""
-    if 'distill_losses' not in cfg.model:
-        return []
-    return ['loss_cls', *cfg.model.distill_losses]
-
-
-def _check_losses(losses: Dict[str, float], cfg: Config) -> None:
-    assert torch.isfinite(torch.tensor(losses['loss'])), losses
-    for name in _loss_names(cfg):
-        # a loss returning a dict logs its own `loss_<name>_*` terms
-        assert any(key.startswith(name) for key in losses), (name, losses)
-
-
-def _train_step(cfg: Config) -> None:
-    """One iteration as the Runner runs it, without the Runner."""
-    init_default_scope(cfg.default_scope)
-    model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
-    model = MODELS.build(model_cfg)
-    model.init_weights()
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    before = {k: v.detach().clone() for k, v in model.named_parameters()}
-    model.train()
-    losses = model.train_step(next(iter(loader)), optim_wrapper)
-    _check_losses({k: v.item() for k, v in losses.items()}, cfg)
-    assert any(not torch.equal(before[k], v)
-               for k, v in model.named_parameters()), 'no parameter changed'
 
 
 def _run(cfg: Config) -> None:
@@ -210,7 +134,7 @@ def _run(cfg: Config) -> None:
         key[len('train/'):]: hub.get_scalar(key).current()
         for key in hub.log_scalars if key.startswith('train/loss')
     }
-    _check_losses(losses, cfg)
+    check_losses(losses, cfg)
     assert 'val/accuracy/top1' in hub.log_scalars
     hooks = [hook['type'] for hook in cfg.get('custom_hooks', [])]
     if 'TeacherEvalHook' in hooks:
@@ -226,4 +150,4 @@ def test_config_trains_one_iteration(config, tmp_path, teacher_ckpt):
     if config in RUNNER_CONFIGS:
         _run(cfg)
     else:
-        _train_step(cfg)
+        train_step(cfg)
