@@ -105,18 +105,27 @@ def protocol_config(path: str, epochs: int, seed: int, args):
     return cfg
 
 
+def _mean_std(values: list) -> dict:
+    """Mean and sample standard deviation (ddof=1; 0 for one value)."""
+    std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return dict(mean=float(np.mean(values)), std=std)
+
+
 def summarise(runs: dict, protocol: dict, tag: str) -> dict:
+    """``{method: {mean, std (last epoch), seeds, values, last_test,
+    best_test, train_minutes}}`` over the finished seeds of each method."""
     summary = {}
     for method in METHODS:
         seeds = sorted(int(k.split('seed')[1]) for k in runs
                        if k.rsplit('_seed', 1)[0] == method)
         if not seeds:
             continue
-        entry = dict(seeds=seeds)
+        entry = {}
         for which in ('last_test', 'best_test'):
             values = [runs[f'{method}_seed{s}'][which] for s in seeds]
-            entry[which] = dict(mean=float(np.mean(values)),
-                                std=float(np.std(values)), values=values)
+            entry[which] = dict(**_mean_std(values), values=values)
+        entry = dict(**_mean_std(entry['last_test']['values']), seeds=seeds,
+                     values=entry['last_test']['values'], **entry)
         entry['train_minutes'] = float(np.mean(
             [runs[f'{method}_seed{s}']['train_seconds'] for s in seeds]) / 60)
         summary[method] = entry
@@ -125,14 +134,24 @@ def summarise(runs: dict, protocol: dict, tag: str) -> dict:
     return summary
 
 
-def _row(method: str, entry: dict, reference: dict = None) -> str:
+def paired_difference(entry: dict, reference: dict) -> str:
+    """``entry - reference`` in last-epoch top-1, paired seed by seed over
+    the seeds both have: mean ± std of the per-seed differences."""
+    ref = dict(zip(reference['seeds'], reference['values']))
+    diffs = [v - ref[s] for s, v in zip(entry['seeds'], entry['values'])
+             if s in ref]
+    if not diffs:
+        return 'n/a'
+    stats = _mean_std(diffs)
+    return f"{stats['mean']:+.2f} ± {stats['std']:.2f} (n={len(diffs)})"
+
+
+def _row(method: str, entry: dict, reference: dict) -> str:
     last, best = entry['last_test'], entry['best_test']
-    delta = ''
-    if reference is not None:
-        delta = f" | {last['mean'] - reference['last_test']['mean']:+.2f}"
     return (f"| {method} | {last['mean']:.2f} ± {last['std']:.2f} | "
             f"{best['mean']:.2f} ± {best['std']:.2f} | {len(entry['seeds'])}"
-            f" | {entry['train_minutes']:.1f}{delta} |")
+            f" | {entry['train_minutes']:.1f} | "
+            f"{paired_difference(entry, reference) if reference else ''} |")
 
 
 def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
@@ -145,17 +164,22 @@ def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
         f"Teacher ResNet20: test top-1 {protocol['teacher_test']:.2f} "
         f"({protocol['teacher_epochs']} epochs on 55k images). Students: "
         f"ResNet8, {protocol['student_epochs']} epochs on a 5k subset, "
-        'batch 64, SGD 0.05 cosine. Test top-1 (%), mean ± std over seeds; '
-        '"best" = the epoch with the best validation-slice accuracy.', '',
-        '| method | last epoch | best epoch (by val) | seeds | min/run |',
-        '|---|---|---|---|---|']
-    lines += [_row(m, summary[m]) for m in MAIN_TABLE if m in summary]
-    if any(m in summary for m in ABLATIONS) and 'vrm' in summary:
+        'batch 64, SGD 0.05 cosine. Test top-1 (%), mean ± sample std over '
+        'seeds; "best" = the epoch with the best validation-slice accuracy; '
+        '"vs vrm" = last-epoch difference to VRM, paired seed by seed '
+        '(mean ± std of the differences). min/run is wall time, inflated '
+        'where parts ran in parallel.', '',
+        '| method | last epoch | best epoch (by val) | seeds | min/run | '
+        'vs vrm |', '|---|---|---|---|---|---|']
+    reference = summary.get('vrm')
+    lines += [_row(m, summary[m], reference if m != 'vrm' else None)
+              for m in MAIN_TABLE if m in summary]
+    if any(m in summary for m in ABLATIONS) and reference:
         lines += ['', '## VRM ablations (one option changed each)', '',
                   '| variant | last epoch | best epoch (by val) | seeds | '
-                  'min/run | last vs vrm |', '|---|---|---|---|---|---|',
-                  _row('vrm', summary['vrm'], summary['vrm'])]
-        lines += [_row(m, summary[m], summary['vrm'])
+                  'min/run | vs vrm |', '|---|---|---|---|---|---|',
+                  _row('vrm', reference, None)]
+        lines += [_row(m, summary[m], reference)
                   for m in ABLATIONS if m in summary]
     with open(osp.join(RESULTS, f'accuracy{tag}.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
