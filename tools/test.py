@@ -12,40 +12,33 @@ import json
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from vrm_mm.utils.cli import clear_errors
-from vrm_mm.utils.config_check import check_override_keys, check_top_level_keys
 from vrm_mm.utils.default_hooks import drop_disabled_hooks
-from vrm_mm.utils.launch import prepare_cpu_distributed, set_local_rank_env
+from vrm_mm.utils.launch import prepare_cpu_distributed
+from vrm_mm.utils.tool_config import (
+    add_common_args,
+    parse_common,
+    read_config,
+    set_work_dir,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument(
         '--out', help='dump per-sample predictions to this pickle file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, key=value in xxx=yyy format')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    set_local_rank_env(args.local_rank)
-    return args
+    add_common_args(parser)
+    return parse_common(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join(
-            './work_dirs', osp.splitext(osp.basename(args.config))[0])
+    """Apply the command-line options to the config."""
+    set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.out is not None:
@@ -61,16 +54,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    for path, what in ((args.config, 'config'),
-                       (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            sys.exit(f'vrm_mm: {what} file not found: {path}')
-    with clear_errors('reading the config'):
-        cfg = Config.fromfile(args.config)
-        check_override_keys(cfg, args.cfg_options)
-        if args.cfg_options is not None:
-            cfg.merge_from_dict(args.cfg_options)
-        check_top_level_keys(cfg)
+    cfg = read_config(args.config, args.cfg_options)
+    if not osp.isfile(args.checkpoint):
+        sys.exit(f'vrm_mm: checkpoint file not found: {args.checkpoint}')
+    with clear_errors('applying the command-line options'):
         cfg = merge_args(cfg, args)
     with clear_errors('building the model and runner'):
         runner = Runner.from_cfg(cfg)

@@ -5,29 +5,31 @@
         [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
-import os.path as osp
-import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from vrm_mm.registry import RUNNERS
 from vrm_mm.utils.cli import clear_errors
-from vrm_mm.utils.config_check import check_override_keys, check_top_level_keys
 from vrm_mm.utils.default_hooks import drop_disabled_hooks
 from vrm_mm.utils.errors import VrmMmError
 from vrm_mm.utils.launch import (
     disable_amp_without_gpu,
     prepare_cpu_distributed,
-    set_local_rank_env,
 )
 from vrm_mm.utils.resume import find_resumable_checkpoint
+from vrm_mm.utils.tool_config import (
+    add_common_args,
+    parse_common,
+    read_config,
+    set_work_dir,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    add_common_args(parser)
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT; without CKPT, from the latest checkpoint in '
@@ -41,27 +43,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--no-validate', action='store_true',
         help='do not evaluate checkpoints during training')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, key=value in xxx=yyy format')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    # torch.distributed.launch passes --local_rank, newer versions
-    # --local-rank; torchrun passes neither (it sets LOCAL_RANK).
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    set_local_rank_env(args.local_rank)
-    return args
+    return parse_common(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command-line options to the config."""
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join(
-            './work_dirs', osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.config, args.work_dir)
 
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -102,14 +89,8 @@ def build_runner(cfg: Config) -> Runner:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        sys.exit(f'vrm_mm: config file not found: {args.config}')
-    with clear_errors('reading the config'):
-        cfg = Config.fromfile(args.config)
-        check_override_keys(cfg, args.cfg_options)
-        if args.cfg_options is not None:
-            cfg.merge_from_dict(args.cfg_options)
-        check_top_level_keys(cfg)
+    cfg = read_config(args.config, args.cfg_options)
+    with clear_errors('applying the command-line options'):
         cfg = merge_args(cfg, args)
     with clear_errors('building the model and runner'):
         runner = build_runner(cfg)

@@ -1,0 +1,65 @@
+"""The command-line options and config reading shared by the tools.
+
+``tools/train.py`` and ``tools/test.py`` take the same ``--work-dir``,
+``--cfg-options``, ``--launcher`` and ``--local_rank`` options and read the
+config the same way: load it, reject misspelt override and top-level keys,
+merge the overrides.
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import Optional
+
+from mmengine.config import Config, DictAction
+
+from vrm_mm.utils.cli import clear_errors
+from vrm_mm.utils.config_check import check_override_keys, check_top_level_keys
+from vrm_mm.utils.launch import set_local_rank_env
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Add ``--work-dir``, ``--cfg-options``, ``--launcher``, ``--local_rank``.
+    """
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, key=value in xxx=yyy format')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    # torch.distributed.launch passes --local_rank, newer versions
+    # --local-rank; torchrun passes neither (it sets LOCAL_RANK).
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_common(parser: argparse.ArgumentParser,
+                 argv=None) -> argparse.Namespace:
+    """Parse ``argv`` and export the local rank for the launcher."""
+    args = parser.parse_args(argv)
+    set_local_rank_env(args.local_rank)
+    return args
+
+
+def read_config(path: str, cfg_options: Optional[dict]) -> Config:
+    """Load ``path`` with ``--cfg-options`` merged; a missing file or a
+    misspelt key exits with one clear line."""
+    if not osp.isfile(path):
+        sys.exit(f'vrm_mm: config file not found: {path}')
+    with clear_errors('reading the config'):
+        cfg = Config.fromfile(path)
+        check_override_keys(cfg, cfg_options)
+        if cfg_options is not None:
+            cfg.merge_from_dict(cfg_options)
+        check_top_level_keys(cfg)
+    return cfg
+
+
+def set_work_dir(cfg: Config, config_path: str,
+                 work_dir: Optional[str]) -> None:
+    """``--work-dir``, else the config's, else ``work_dirs/<config name>``.
+    """
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join(
+            './work_dirs', osp.splitext(osp.basename(config_path))[0])
