@@ -3,19 +3,12 @@
 _base_ = [
     '../_base_/models/cifar100/resnet20.py',
     '../_base_/datasets/fashion_mnist_bs64.py',
+    '../_base_/schedules/fashion_mnist_demo_3e.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(
     backbone=dict(in_channels=1),
     head=dict(num_classes=10, topk=(1, )))
-
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=3)
-train_cfg = dict(by_epoch=True, max_epochs=3, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=64)
 
 # the first 10k training images keep the demo within minutes on 2 cores
 train_dataloader = dict(num_workers=2, dataset=dict(indices=10000))

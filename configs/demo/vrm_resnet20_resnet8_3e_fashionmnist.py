@@ -4,6 +4,7 @@
 #   --cfg-options model.teacher_ckpt=work_dirs/demo/teacher/epoch_3.pth
 _base_ = [
     '../_base_/datasets/fashion_mnist_bs64_vrm.py',
+    '../_base_/schedules/fashion_mnist_demo_3e.py',
     '../_base_/default_runtime.py',
 ]
 _fmnist = dict(backbone=dict(in_channels=1),
@@ -24,14 +25,6 @@ model = dict(
                 t_real='teacher.logits',
                 t_virtual='teacher.logits_virtual',
                 gt_label='gt_label'))))
-
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=3)
-train_cfg = dict(by_epoch=True, max_epochs=3, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=64)
 
 # the first 10k training images keep the demo within minutes on 2 cores
 train_dataloader = dict(num_workers=2, dataset=dict(indices=10000))
