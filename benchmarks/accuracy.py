@@ -203,6 +203,18 @@ def write_plot(summary: dict, tag: str) -> None:
     fig.savefig(osp.join(RESULTS, f'accuracy{tag}.png'), dpi=110)
 
 
+def finished_runs(work_root: str) -> dict:
+    """``{method_seedN: result}`` of every finished student run on disk
+    (any method, any seed), e.g. of parts that ran in parallel."""
+    runs = {}
+    for path in glob.glob(osp.join(work_root, '*_seed*', 'result.json')):
+        key = osp.basename(osp.dirname(path))
+        if key.rsplit('_seed', 1)[0] in METHODS:
+            with open(path) as f:
+                runs[key] = json.load(f)
+    return runs
+
+
 def write_json_atomic(path: str, obj) -> None:
     """Write JSON via a temporary file and rename, so a parallel part never
     reads a half-written file."""
@@ -235,8 +247,8 @@ def main() -> None:
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--collect', action='store_true',
-        help='only gather finished runs (e.g. of parallel parts) into the '
-        'results; train nothing')
+        help='only gather every finished run on disk (any method or seed, '
+        'e.g. of parallel parts) into the results; train nothing')
     parser.add_argument('--run-one', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
@@ -266,14 +278,15 @@ def main() -> None:
             'last_test'], teacher_epochs=args.teacher_epochs,
         student_epochs=args.epochs)
 
+    if args.collect:
+        runs.update(finished_runs(work_root))
+        write_results(runs, runs_path, protocol, tag)
+        print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
+        return
     for seed in args.seeds:
         for method in methods:
             key = f'{method}_seed{seed}'
-            finished = osp.join(work_root, key, 'result.json')
-            if args.collect and key not in runs and osp.isfile(finished):
-                with open(finished) as f:
-                    runs[key] = json.load(f)
-            if key in runs or args.collect:
+            if key in runs:
                 continue
             cfg = METHODS[method](
                 protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
@@ -282,8 +295,6 @@ def main() -> None:
             print(f'[accuracy] {key}: last {runs[key]["last_test"]:.2f}, '
                   f'best {runs[key]["best_test"]:.2f}', flush=True)
             write_results(runs, runs_path, protocol, tag)
-    if args.collect:
-        write_results(runs, runs_path, protocol, tag)
     print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
 
 
