@@ -154,6 +154,15 @@ def _row(method: str, entry: dict, reference: dict) -> str:
             f"{paired_difference(entry, reference) if reference else ''} |")
 
 
+PARTS_NOTE = (
+    'These runs were produced in parts (`python benchmarks/accuracy.py '
+    '--methods M --seeds S`, two parts at a time with OMP_NUM_THREADS=1, '
+    'hence the inflated min/run) and gathered with `--collect`. One process '
+    'reproduces them: `python benchmarks/accuracy.py` (main table, seeds '
+    '0-2), `python benchmarks/accuracy.py --ablations`, and `python '
+    'benchmarks/accuracy.py --methods vrm dkd kd_two_views --seeds 3 4`.')
+
+
 def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
     meta = protocol['machine']
     lines = [
@@ -181,6 +190,8 @@ def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
                   _row('vrm', reference, None)]
         lines += [_row(m, summary[m], reference)
                   for m in ABLATIONS if m in summary]
+    if '--collect' in protocol['command']:
+        lines += ['', PARTS_NOTE]
     with open(osp.join(RESULTS, f'accuracy{tag}.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
 
