@@ -52,9 +52,12 @@ def run_one(config_path: str, out_path: str) -> None:
     result = dict(train_seconds=round(time.time() - started, 1))
     result['last_test'] = runner.test()['accuracy/top1']
     best = glob.glob(osp.join(cfg.work_dir, 'best_accuracy_top1_epoch_*'))
-    runner.load_checkpoint(best[0])
     result['best_epoch'] = int(best[0].rsplit('_', 1)[1].split('.')[0])
-    result['best_test'] = runner.test()['accuracy/top1']
+    if result['best_epoch'] == cfg.train_cfg.max_epochs:
+        result['best_test'] = result['last_test']  # the same weights
+    else:
+        runner.load_checkpoint(best[0])
+        result['best_test'] = runner.test()['accuracy/top1']
     result['val_curve'] = val_curve(cfg.work_dir)
     with open(out_path, 'w') as f:
         json.dump(result, f)
@@ -89,9 +92,27 @@ def train_in_subprocess(cfg, name: str, work_root: str) -> dict:
             [sys.executable, __file__, '--run-one', config_path,
              result_path], cwd=REPO_ROOT, stdout=log, stderr=log)
     if code != 0:
-        raise RuntimeError(f'{name} failed (exit {code}); see {log_path}')
+        with open(log_path) as f:
+            tail = ''.join(f.readlines()[-15:])
+        sys.exit(f'{tail}\n[accuracy] {name} failed (exit {code}); the '
+                 f'lines above end its log, {log_path}. Finished runs are '
+                 'kept: fix the cause and run the same command again.')
     with open(result_path) as f:
         return json.load(f)
+
+
+def ensure_data() -> None:
+    """Get Fashion-MNIST into the configs' data_root, or exit saying how."""
+    from mmengine.config import Config
+
+    from vrm_mm.datasets.fashion_mnist_files import ensure_fashion_mnist
+    data_root = Config.fromfile(
+        TEACHER_CONFIG).train_dataloader.dataset.data_root
+    try:
+        ensure_fashion_mnist(osp.join(REPO_ROOT, data_root),
+                             log=lambda line: print(f'[accuracy] {line}'))
+    except FileNotFoundError as error:
+        sys.exit(f'[accuracy] {error}')
 
 
 def protocol_config(path: str, epochs: int, seed: int, args):
@@ -106,9 +127,16 @@ def protocol_config(path: str, epochs: int, seed: int, args):
 
 
 def _mean_std(values: list) -> dict:
-    """Mean and sample standard deviation (ddof=1; 0 for one value)."""
-    std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    """Mean and sample standard deviation (ddof=1; None for one value,
+    where it is undefined)."""
+    std = float(np.std(values, ddof=1)) if len(values) > 1 else None
     return dict(mean=float(np.mean(values)), std=std)
+
+
+def _format(stats: dict, sign: str = '') -> str:
+    """``mean ± std``, or the mean alone when std is undefined."""
+    text = f"{stats['mean']:{sign}.2f}"
+    return text if stats['std'] is None else f"{text} ± {stats['std']:.2f}"
 
 
 def summarise(runs: dict, protocol: dict, tag: str) -> dict:
@@ -142,14 +170,13 @@ def paired_difference(entry: dict, reference: dict) -> str:
              if s in ref]
     if not diffs:
         return 'n/a'
-    stats = _mean_std(diffs)
-    return f"{stats['mean']:+.2f} ± {stats['std']:.2f} (n={len(diffs)})"
+    return f'{_format(_mean_std(diffs), "+")} (n={len(diffs)})'
 
 
 def _row(method: str, entry: dict, reference: dict) -> str:
     last, best = entry['last_test'], entry['best_test']
-    return (f"| {method} | {last['mean']:.2f} ± {last['std']:.2f} | "
-            f"{best['mean']:.2f} ± {best['std']:.2f} | {len(entry['seeds'])}"
+    return (f"| {method} | {_format(last)} | {_format(best)} | "
+            f"{len(entry['seeds'])}"
             f" | {entry['train_minutes']:.1f} | "
             f"{paired_difference(entry, reference) if reference else ''} |")
 
@@ -163,6 +190,10 @@ PARTS_NOTE = (
     'benchmarks/accuracy.py --methods vrm dkd kd_two_views --seeds 3 4`.')
 
 
+def _epochs(count: int) -> str:
+    return f'{count} epoch' + ('s' if count != 1 else '')
+
+
 def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
     meta = protocol['machine']
     lines = [
@@ -171,8 +202,8 @@ def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
         f"{meta['nproc']} cores), torch {meta['torch']}, commit "
         f"{meta['commit']}, {meta['date']}.", '',
         f"Teacher ResNet20: test top-1 {protocol['teacher_test']:.2f} "
-        f"({protocol['teacher_epochs']} epochs on 55k images). Students: "
-        f"ResNet8, {protocol['student_epochs']} epochs on a 5k subset, "
+        f"({_epochs(protocol['teacher_epochs'])} on 55k images). Students: "
+        f"ResNet8, {_epochs(protocol['student_epochs'])} on a 5k subset, "
         'batch 64, SGD 0.05 cosine. Test top-1 (%), mean ± sample std over '
         'seeds; "best" = the epoch with the best validation-slice accuracy; '
         '"vs vrm" = last-epoch difference to VRM, paired seed by seed '
@@ -190,7 +221,7 @@ def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
                   _row('vrm', reference, None)]
         lines += [_row(m, summary[m], reference)
                   for m in ABLATIONS if m in summary]
-    if '--collect' in protocol['command']:
+    if '--collect' in protocol['command'] and not tag:
         lines += ['', PARTS_NOTE]
     with open(osp.join(RESULTS, f'accuracy{tag}.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
@@ -202,7 +233,7 @@ def write_plot(summary: dict, tag: str) -> None:
     import matplotlib.pyplot as plt
     names = [m for m in (*MAIN_TABLE, *ABLATIONS) if m in summary]
     means = [summary[m]['last_test']['mean'] for m in names]
-    stds = [summary[m]['last_test']['std'] for m in names]
+    stds = [summary[m]['last_test']['std'] or 0.0 for m in names]
     fig, ax = plt.subplots(figsize=(max(6, len(names) * 0.8), 4))
     ax.bar(names, means, yerr=stds, capsize=3,
            color=['C1' if n.startswith('vrm') else 'C0' for n in names])
@@ -254,7 +285,7 @@ def main() -> None:
     parser.add_argument('--epochs', type=int, default=8)
     parser.add_argument('--teacher-epochs', type=int, default=3)
     parser.add_argument('--quick', action='store_true',
-                        help='1 seed, 3 epochs, ce/kd/vrm: a smoke run')
+                        help='1 seed, 2 epochs, ce/kd/vrm: a smoke run')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--collect', action='store_true',
@@ -269,14 +300,16 @@ def main() -> None:
                                else list(MAIN_TABLE))
     tag = ''
     if args.quick:
-        methods, args.seeds, args.epochs = ['ce', 'kd', 'vrm'], [0], 3
+        # about 9 minutes on 2 cores: teacher 5.5, students 0.7 / 1 / 1.7
+        methods, args.seeds, args.epochs = ['ce', 'kd', 'vrm'], [0], 2
         args.teacher_epochs, tag = 1, '_quick'
-        print('[accuracy] QUICK mode: 1 seed, 3 student epochs, 1 teacher '
+        print('[accuracy] QUICK mode: 1 seed, 2 student epochs, 1 teacher '
               'epoch; a smoke test, not the benchmark.')
     work_root = osp.join(REPO_ROOT, 'work_dirs', f'bench_accuracy{tag}')
     runs_path = osp.join(RESULTS, f'accuracy{tag}_runs.json')
     runs = json.load(open(runs_path)) if osp.isfile(runs_path) else {}
 
+    ensure_data()
     teacher = train_in_subprocess(
         protocol_config(TEACHER_CONFIG, args.teacher_epochs, 0, args),
         f'teacher_{args.teacher_epochs}e', work_root)
@@ -306,6 +339,7 @@ def main() -> None:
             print(f'[accuracy] {key}: last {runs[key]["last_test"]:.2f}, '
                   f'best {runs[key]["best_test"]:.2f}', flush=True)
             write_results(runs, runs_path, protocol, tag)
+    write_results(runs, runs_path, protocol, tag)
     print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
 
 

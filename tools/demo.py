@@ -14,15 +14,12 @@
 import argparse
 import glob
 import json
-import os
 import os.path as osp
-import shutil
 import subprocess
 import sys
 import time
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEBIAN_DIR = '/usr/share/datasets/fashion-mnist'
 RUNS = (
     ('teacher', 'configs/demo/ce_resnet20_3e_fashionmnist.py',
      'Teacher ResNet20'),
@@ -36,42 +33,6 @@ DONE_FILE = 'demo_result.json'
 
 def log(message: str) -> None:
     print(f'[demo {time.strftime("%H:%M:%S")}] {message}', flush=True)
-
-
-def ensure_data(data_root: str) -> None:
-    """Make the four uncompressed IDX files exist in ``data_root``."""
-    from vrm_mm.datasets.fashion_mnist_files import (
-        FILE_NAMES_AND_MAGIC,
-        prepare_fashion_mnist,
-    )
-    if all(osp.isfile(osp.join(data_root, n)) for n in FILE_NAMES_AND_MAGIC):
-        log(f'Fashion-MNIST found in {data_root}')
-        return
-    if not osp.isdir(DEBIAN_DIR) and shutil.which('apt-get') and \
-            os.geteuid() == 0:
-        log('installing the Debian package dataset-fashion-mnist ...')
-        subprocess.run(['apt-get', 'update', '-qq'], check=False)
-        subprocess.run(
-            ['apt-get', 'install', '-y', '-qq', 'dataset-fashion-mnist'],
-            check=False)
-    if osp.isdir(DEBIAN_DIR):
-        log(f'preparing Fashion-MNIST from {DEBIAN_DIR} into {data_root}')
-        prepare_fashion_mnist(DEBIAN_DIR, data_root)
-        return
-    log('trying mmpretrain\'s download of Fashion-MNIST ...')
-    try:
-        from mmpretrain.datasets import FashionMNIST
-        FashionMNIST(data_root=data_root, split='train', download=True)
-        FashionMNIST(data_root=data_root, test_mode=True, download=True)
-    except Exception as error:  # no internet, no package: say what to do
-        sys.exit(
-            'vrm_mm demo: could not get Fashion-MNIST '
-            f'({type(error).__name__}: {error}).\n'
-            '  Either install the Debian package (sudo apt-get install '
-            'dataset-fashion-mnist), or put the four IDX files '
-            '(train-images-idx3-ubyte, ... , gzipped or not) in a folder '
-            'and run\n  python -m vrm_mm.datasets.fashion_mnist_files '
-            f'FOLDER {data_root}')
 
 
 def read_curve(work_dir: str) -> list:
@@ -153,7 +114,11 @@ def main(argv=None) -> None:
     work_root = osp.abspath(args.work_dir)
     data_root = osp.abspath(args.data_root)
 
-    ensure_data(data_root)
+    from vrm_mm.datasets.fashion_mnist_files import ensure_fashion_mnist
+    try:
+        ensure_fashion_mnist(data_root, log=log)
+    except FileNotFoundError as error:
+        sys.exit(f'vrm_mm demo: {error}')
     overrides = []
     if args.epochs is not None:
         overrides += [f'train_cfg.max_epochs={args.epochs}',

@@ -7,4 +7,4 @@ _base_ = ['./fmnist_teacher_resnet20.py']
 model = dict(backbone=dict(depth=8))
 param_scheduler = dict(T_max=8)
 train_cfg = dict(max_epochs=8)
-train_dataloader = dict(dataset=dict(indices=list(range(5000, 10000))))
+train_dataloader = dict(dataset=dict(indices=range(5000, 10000)))

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from vrm_mm.datasets import prepare_fashion_mnist
+from vrm_mm.datasets import fashion_mnist_files, prepare_fashion_mnist
 from vrm_mm.registry import DATASETS, MODELS
 
 SIZES = {'train': 10, 't10k': 4}
@@ -110,3 +110,41 @@ def test_vrm_config_yields_one_channel_views(prepared, repo_root):
     torch.testing.assert_close(
         real, (raw['inputs'][0].float() - 0.2860 * 255) / (0.3530 * 255))
     assert not torch.equal(real, virtual)
+
+
+def test_ensure_keeps_prepared_files(prepared):
+    dst, _, written = prepared
+    before = [os.path.getmtime(path) for path in written]
+    lines = []
+    fashion_mnist_files.ensure_fashion_mnist(dst, debian_dir='/nonexistent',
+                                             log=lines.append)
+    assert [os.path.getmtime(path) for path in written] == before
+    assert lines == [f'Fashion-MNIST found in {dst}']
+
+
+def test_ensure_prepares_from_the_debian_folder(tmp_path):
+    content = _write_fashion_mnist(str(tmp_path / 'debian'))
+    dst = str(tmp_path / 'fashion_mnist')
+    fashion_mnist_files.ensure_fashion_mnist(
+        dst, debian_dir=str(tmp_path / 'debian'), log=lambda line: None)
+    with open(os.path.join(dst, 'train-labels-idx1-ubyte'), 'rb') as f:
+        assert f.read() == _idx_bytes(content['train'][1])
+
+
+def test_ensure_says_how_to_get_the_data_when_nothing_works(
+        tmp_path, monkeypatch):
+    def offline(data_root):
+        raise OSError('network is unreachable')
+
+    monkeypatch.setattr(fashion_mnist_files.shutil, 'which', lambda _: None)
+    monkeypatch.setattr(fashion_mnist_files, 'download_with_mmpretrain',
+                        offline)
+    dst = str(tmp_path / 'fashion_mnist')
+    with pytest.raises(FileNotFoundError) as error:
+        fashion_mnist_files.ensure_fashion_mnist(
+            dst, debian_dir=str(tmp_path / 'absent'), log=lambda line: None)
+    message = str(error.value)
+    assert 'network is unreachable' in message
+    assert 'apt-get install dataset-fashion-mnist' in message
+    assert f'python -m vrm_mm.datasets.fashion_mnist_files FOLDER {dst}' \
+        in message

@@ -13,7 +13,10 @@ import gzip
 import os
 import shutil
 import struct
-from typing import List
+import subprocess
+from typing import Callable, List
+
+DEBIAN_DIR = '/usr/share/datasets/fashion-mnist'
 
 # IDX magic numbers: unsigned bytes, 3 dimensions (images) or 1 (labels).
 _IMAGES_MAGIC = 0x0803
@@ -76,6 +79,50 @@ def prepare_fashion_mnist(src_dir: str, dst_dir: str) -> List[str]:
                 f'{split} split: {images} images but {labels} labels in '
                 f'{src_dir}; the files come from different releases.')
     return [os.path.join(dst_dir, name) for name in FILE_NAMES_AND_MAGIC]
+
+
+def download_with_mmpretrain(data_root: str) -> None:
+    """mmpretrain's own download (needs the internet)."""
+    from mmpretrain.datasets import FashionMNIST
+    FashionMNIST(data_root=data_root, split='train', download=True)
+    FashionMNIST(data_root=data_root, test_mode=True, download=True)
+
+
+def ensure_fashion_mnist(data_root: str, debian_dir: str = DEBIAN_DIR,
+                         log: Callable[[str], None] = print) -> None:
+    """Make the four uncompressed IDX files exist in ``data_root``.
+
+    In order: already there; prepared from the Debian package (installed
+    with apt-get first when running as root); mmpretrain's download.
+    Raises FileNotFoundError saying how to get the data when none works.
+    """
+    if all(os.path.isfile(os.path.join(data_root, name))
+           for name in FILE_NAMES_AND_MAGIC):
+        log(f'Fashion-MNIST found in {data_root}')
+        return
+    if not os.path.isdir(debian_dir) and shutil.which('apt-get') and \
+            os.geteuid() == 0:
+        log('installing the Debian package dataset-fashion-mnist ...')
+        subprocess.run(['apt-get', 'update', '-qq'], check=False)
+        subprocess.run(
+            ['apt-get', 'install', '-y', '-qq', 'dataset-fashion-mnist'],
+            check=False)
+    if os.path.isdir(debian_dir):
+        log(f'preparing Fashion-MNIST from {debian_dir} into {data_root}')
+        prepare_fashion_mnist(debian_dir, data_root)
+        return
+    log("trying mmpretrain's download of Fashion-MNIST ...")
+    try:
+        download_with_mmpretrain(data_root)
+    except Exception as error:  # no internet, no package: say what to do
+        raise FileNotFoundError(
+            f'could not get Fashion-MNIST into {data_root} '
+            f'({type(error).__name__}: {error}).\n'
+            '  Either install the Debian package (sudo apt-get install '
+            'dataset-fashion-mnist), or put the four IDX files '
+            '(train-images-idx3-ubyte, ... , gzipped or not) in a folder '
+            'and run\n  python -m vrm_mm.datasets.fashion_mnist_files '
+            f'FOLDER {data_root}') from error
 
 
 def main() -> None:

@@ -1,0 +1,85 @@
+"""The accuracy benchmark's statistics, tables and data configs.
+
+Hand-computed values: sample standard deviation, per-seed paired
+differences to VRM, and the subset of training images each config reads.
+"""
+import os.path as osp
+import sys
+
+import pytest
+from conftest import write_fashion_mnist
+from mmengine.config import Config
+
+from vrm_mm.registry import DATASETS
+
+BENCHMARKS = osp.join(osp.dirname(__file__), '..', '..', 'benchmarks')
+sys.path.insert(0, osp.abspath(BENCHMARKS))
+
+import accuracy  # noqa: E402
+from accuracy_methods import STUDENT_CONFIG  # noqa: E402
+
+
+def test_mean_and_sample_std():
+    assert accuracy._mean_std([1.0, 2.0, 3.0]) == dict(mean=2.0, std=1.0)
+    # one value: the sample std is undefined, not zero
+    assert accuracy._mean_std([73.5]) == dict(mean=73.5, std=None)
+    assert accuracy._format(dict(mean=73.5, std=None)) == '73.50'
+    assert accuracy._format(dict(mean=-0.5, std=0.25), '+') == '-0.50 ± 0.25'
+
+
+def test_paired_difference_uses_the_seeds_both_have():
+    vrm = dict(seeds=[0, 1, 3], values=[85.0, 85.0, 99.0])
+    kd = dict(seeds=[0, 1, 2], values=[84.0, 85.0, 10.0])
+    # seed 0: -1, seed 1: 0 -> mean -0.5, sample std sqrt(0.5) = 0.707
+    assert accuracy.paired_difference(kd, vrm) == '-0.50 ± 0.71 (n=2)'
+    one = dict(seeds=[3], values=[100.0])
+    assert accuracy.paired_difference(one, vrm) == '+1.00 (n=1)'
+    assert accuracy.paired_difference(dict(seeds=[7], values=[1.0]),
+                                      vrm) == 'n/a'
+
+
+def _run(last, best):
+    return dict(last_test=last, best_test=best, train_seconds=120.0)
+
+
+def test_summary_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(accuracy, 'RESULTS', str(tmp_path))
+    runs = {'vrm_seed0': _run(85.0, 85.5), 'vrm_seed1': _run(86.0, 86.0),
+            'ce_seed0': _run(81.0, 81.0), 'ce_seed1': _run(82.0, 82.5),
+            'vrm_uep_none_seed1': _run(85.0, 85.0)}
+    protocol = dict(command='python benchmarks/accuracy.py',
+                    machine=dict(device='cpu', cpu='test', nproc=2,
+                                 torch='x', commit='abc', date='today'),
+                    teacher_test=90.0, teacher_epochs=3, student_epochs=8)
+    summary = accuracy.summarise(runs, protocol, '')
+    assert summary['vrm']['mean'] == 85.5 and summary['vrm']['seeds'] == [
+        0, 1]
+    assert summary['ce']['best_test']['mean'] == pytest.approx(81.75)
+    assert summary['ce']['train_minutes'] == 2.0
+    table = open(tmp_path / 'accuracy.md').read()
+    # sample std of (81, 82) is 0.707; ce - vrm per seed: -4, -4
+    assert '| ce | 81.50 ± 0.71 | 81.75 ± 1.06 | 2 | 2.0 | ' \
+        '-4.00 ± 0.00 (n=2) |' in table
+    assert '| vrm_uep_none | 85.00 | 85.00 | 1 | 2.0 | -1.00 (n=1) |' \
+        in table
+    assert osp.getsize(tmp_path / 'accuracy.png') > 0
+
+
+def test_benchmark_configs_read_the_protocol_subsets(tmp_path):
+    write_fashion_mnist(str(tmp_path), {'train': 10020, 't10k': 4},
+                        gzipped=False)
+    student = Config.fromfile(STUDENT_CONFIG)
+    expected = {'train_dataloader': range(5000, 10000),
+                'val_dataloader': range(0, 5000)}
+    for loader, indices in expected.items():
+        dataset_cfg = student[loader].dataset
+        dataset_cfg.update(data_root=str(tmp_path), pipeline=[])
+        dataset = DATASETS.build(dataset_cfg)
+        assert len(dataset) == len(indices)
+        assert dataset.get_data_info(0)['img'].tobytes() == \
+            DATASETS.build(dict(dataset_cfg, indices=None)).get_data_info(
+                indices[0])['img'].tobytes()
+    # index ranges keep the config text small: mmengine formats it at
+    # every checkpoint (a 55k-element list took seconds each time)
+    assert len(Config.fromfile(accuracy.TEACHER_CONFIG).pretty_text) < 5000
+
