@@ -83,3 +83,16 @@ def test_benchmark_configs_read_the_protocol_subsets(tmp_path):
     # every checkpoint (a 55k-element list took seconds each time)
     assert len(Config.fromfile(accuracy.TEACHER_CONFIG).pretty_text) < 5000
 
+
+
+def test_failed_run_exits_with_the_end_of_its_log(tmp_path):
+    cfg = Config.fromfile(STUDENT_CONFIG)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = str(tmp_path / 'absent')
+    with pytest.raises(SystemExit) as exit_info:
+        accuracy.train_in_subprocess(cfg, 'ce_seed0', str(tmp_path))
+    message = str(exit_info.value.code)
+    assert 'Cannot find FashionMNIST dataset' in message  # the log's tail
+    assert '[accuracy] ce_seed0 failed (exit 1)' in message
+    assert 'run the same command again' in message
+    assert not osp.exists(tmp_path / 'ce_seed0' / 'result.json')
