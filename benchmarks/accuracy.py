@@ -75,30 +75,85 @@ def val_curve(work_dir: str) -> list:
     return [points[k] for k in sorted(points)]
 
 
-def train_in_subprocess(cfg, name: str, work_root: str) -> dict:
-    work_dir = osp.join(work_root, name)
-    result_path = osp.join(work_dir, 'result.json')
-    if osp.isfile(result_path):
-        with open(result_path) as f:
-            return json.load(f)
-    os.makedirs(work_dir, exist_ok=True)
-    cfg.work_dir = work_dir
-    config_path = osp.join(work_dir, 'config.py')
-    cfg.dump(config_path)
-    print(f'[accuracy] training {name} ...', flush=True)
-    log_path = osp.join(work_dir, 'run.log')
-    with open(log_path, 'w') as log:
-        code = subprocess.call(
+class Run:
+    """One (method, seed) training in a subprocess, logging to run.log.
+
+    Nothing is started when an earlier call already finished it.
+    ``threads`` sets OMP_NUM_THREADS (for runs sharing the cores).
+    """
+
+    def __init__(self, cfg, name: str, work_root: str, threads=None):
+        self.name = name
+        work_dir = osp.join(work_root, name)
+        self.result_path = osp.join(work_dir, 'result.json')
+        self.log_path = osp.join(work_dir, 'run.log')
+        self.process = None
+        if osp.isfile(self.result_path):
+            return
+        os.makedirs(work_dir, exist_ok=True)
+        cfg.work_dir = work_dir
+        config_path = osp.join(work_dir, 'config.py')
+        cfg.dump(config_path)
+        print(f'[accuracy] training {name} ...', flush=True)
+        env = dict(os.environ)
+        if threads:
+            env['OMP_NUM_THREADS'] = str(threads)
+        self.log = open(self.log_path, 'w')
+        self.process = subprocess.Popen(
             [sys.executable, __file__, '--run-one', config_path,
-             result_path], cwd=REPO_ROOT, stdout=log, stderr=log)
-    if code != 0:
-        with open(log_path) as f:
-            tail = ''.join(f.readlines()[-15:])
-        sys.exit(f'{tail}\n[accuracy] {name} failed (exit {code}); the '
-                 f'lines above end its log, {log_path}. Finished runs are '
-                 'kept: fix the cause and run the same command again.')
-    with open(result_path) as f:
-        return json.load(f)
+             self.result_path], cwd=REPO_ROOT, stdout=self.log,
+            stderr=self.log, env=env)
+
+    def done(self) -> bool:
+        return self.process is None or self.process.poll() is not None
+
+    def result(self):
+        """The run's result dict, or the failure message (a str)."""
+        if self.process is not None:
+            code = self.process.wait()
+            self.log.close()
+            if code != 0:
+                with open(self.log_path) as f:
+                    tail = ''.join(f.readlines()[-15:])
+                return (f'{tail}\n[accuracy] {self.name} failed (exit '
+                        f'{code}); the lines above end its log, '
+                        f'{self.log_path}. Finished runs are kept: fix the '
+                        'cause and run the same command again.')
+        with open(self.result_path) as f:
+            return json.load(f)
+
+
+def train_in_subprocess(cfg, name: str, work_root: str) -> dict:
+    """Train one run to the end; exit with its log's tail if it fails."""
+    result = Run(cfg, name, work_root).result()
+    if isinstance(result, str):
+        sys.exit(result)
+    return result
+
+
+def train_students(todo: list, jobs: int, record) -> None:
+    """Train ``todo`` ((name, cfg) pairs), ``jobs`` at a time, sharing the
+    cores equally; ``record(name, result)`` as each finishes. After a
+    failure no new run starts; the running ones finish, then it exits."""
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    running, failures = [], []
+    while running or (todo and not failures):
+        while todo and not failures and len(running) < jobs:
+            name, cfg = todo.pop(0)
+            running.append(Run(cfg, name, osp.dirname(cfg.work_dir),
+                               threads))
+        finished = [run for run in running if run.done()]
+        if not finished:
+            time.sleep(2)
+        for run in finished:
+            running.remove(run)
+            result = run.result()
+            if isinstance(result, str):
+                failures.append(result)
+            else:
+                record(run.name, result)
+    if failures:
+        sys.exit('\n\n'.join(failures))
 
 
 def ensure_data() -> None:
@@ -185,9 +240,11 @@ PARTS_NOTE = (
     'These runs were produced in parts (`python benchmarks/accuracy.py '
     '--methods M --seeds S`, two parts at a time with OMP_NUM_THREADS=1, '
     'hence the inflated min/run) and gathered with `--collect`. One process '
-    'reproduces them: `python benchmarks/accuracy.py` (main table, seeds '
-    '0-2), `python benchmarks/accuracy.py --ablations`, and `python '
-    'benchmarks/accuracy.py --methods vrm dkd kd_two_views --seeds 3 4`.')
+    'reproduces them, two runs at a time as here: `python '
+    'benchmarks/accuracy.py --jobs 2` (main table, seeds 0-2), `python '
+    'benchmarks/accuracy.py --ablations --jobs 2`, and `python '
+    'benchmarks/accuracy.py --methods vrm dkd kd_two_views --seeds 3 4 '
+    '--jobs 2`.')
 
 
 def _epochs(count: int) -> str:
@@ -286,6 +343,11 @@ def main() -> None:
     parser.add_argument('--teacher-epochs', type=int, default=3)
     parser.add_argument('--quick', action='store_true',
                         help='1 seed, 2 epochs, ce/kd/vrm: a smoke run')
+    parser.add_argument(
+        '--jobs', type=int, default=1,
+        help='student runs trained at the same time, sharing the cores '
+        '(OMP_NUM_THREADS = cores / jobs); 2 on 2 cores finishes a set '
+        'sooner than 1')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--collect', action='store_true',
@@ -327,18 +389,24 @@ def main() -> None:
         write_results(runs, runs_path, protocol, tag)
         print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
         return
+    todo = []
     for seed in args.seeds:
         for method in methods:
             key = f'{method}_seed{seed}'
-            if key in runs:
-                continue
-            cfg = METHODS[method](
-                protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
-                teacher_ckpt)
-            runs[key] = train_in_subprocess(cfg, key, work_root)
-            print(f'[accuracy] {key}: last {runs[key]["last_test"]:.2f}, '
-                  f'best {runs[key]["best_test"]:.2f}', flush=True)
-            write_results(runs, runs_path, protocol, tag)
+            if key not in runs:
+                cfg = METHODS[method](
+                    protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
+                    teacher_ckpt)
+                cfg.work_dir = osp.join(work_root, key)
+                todo.append((key, cfg))
+
+    def record(key: str, result: dict) -> None:
+        runs[key] = result
+        print(f'[accuracy] {key}: last {result["last_test"]:.2f}, '
+              f'best {result["best_test"]:.2f}', flush=True)
+        write_results(runs, runs_path, protocol, tag)
+
+    train_students(todo, args.jobs, record)
     write_results(runs, runs_path, protocol, tag)
     print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
 
