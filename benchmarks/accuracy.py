@@ -131,17 +131,17 @@ def train_in_subprocess(cfg, name: str, work_root: str) -> dict:
     return result
 
 
-def train_students(todo: list, jobs: int, record) -> None:
-    """Train ``todo`` ((name, cfg) pairs), ``jobs`` at a time, sharing the
-    cores equally; ``record(name, result)`` as each finishes. After a
-    failure no new run starts; the running ones finish, then it exits."""
+def train_students(todo: list, work_root: str, jobs: int, record) -> None:
+    """Train ``todo`` ((name, cfg) pairs) under ``work_root``, ``jobs`` at a
+    time, sharing the cores equally; ``record(name, result)`` as each
+    finishes. After a failure no new run starts; the running ones finish,
+    then it exits."""
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
     running, failures = [], []
     while running or (todo and not failures):
         while todo and not failures and len(running) < jobs:
             name, cfg = todo.pop(0)
-            running.append(Run(cfg, name, osp.dirname(cfg.work_dir),
-                               threads))
+            running.append(Run(cfg, name, work_root, threads))
         finished = [run for run in running if run.done()]
         if not finished:
             time.sleep(2)
@@ -156,13 +156,10 @@ def train_students(todo: list, jobs: int, record) -> None:
         sys.exit('\n\n'.join(failures))
 
 
-def ensure_data() -> None:
-    """Get Fashion-MNIST into the configs' data_root, or exit saying how."""
-    from mmengine.config import Config
-
+def ensure_data(data_root: str) -> None:
+    """Get Fashion-MNIST into ``data_root`` (relative to the repository, as
+    in the configs), or exit saying how."""
     from vrm_mm.datasets.fashion_mnist_files import ensure_fashion_mnist
-    data_root = Config.fromfile(
-        TEACHER_CONFIG).train_dataloader.dataset.data_root
     try:
         ensure_fashion_mnist(osp.join(REPO_ROOT, data_root),
                              log=lambda line: print(f'[accuracy] {line}'))
@@ -371,10 +368,11 @@ def main() -> None:
     runs_path = osp.join(RESULTS, f'accuracy{tag}_runs.json')
     runs = json.load(open(runs_path)) if osp.isfile(runs_path) else {}
 
-    ensure_data()
+    teacher_cfg = protocol_config(TEACHER_CONFIG, args.teacher_epochs, 0,
+                                  args)
+    ensure_data(teacher_cfg.train_dataloader.dataset.data_root)
     teacher = train_in_subprocess(
-        protocol_config(TEACHER_CONFIG, args.teacher_epochs, 0, args),
-        f'teacher_{args.teacher_epochs}e', work_root)
+        teacher_cfg, f'teacher_{args.teacher_epochs}e', work_root)
     teacher_dir = osp.join(work_root, f'teacher_{args.teacher_epochs}e')
     with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
         teacher_ckpt = f.read().strip()
@@ -397,7 +395,6 @@ def main() -> None:
                 cfg = METHODS[method](
                     protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
                     teacher_ckpt)
-                cfg.work_dir = osp.join(work_root, key)
                 todo.append((key, cfg))
 
     def record(key: str, result: dict) -> None:
@@ -406,7 +403,7 @@ def main() -> None:
               f'best {result["best_test"]:.2f}', flush=True)
         write_results(runs, runs_path, protocol, tag)
 
-    train_students(todo, args.jobs, record)
+    train_students(todo, work_root, args.jobs, record)
     write_results(runs, runs_path, protocol, tag)
     print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
 

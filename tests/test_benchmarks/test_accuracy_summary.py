@@ -85,12 +85,10 @@ def test_benchmark_configs_read_the_protocol_subsets(tmp_path):
 
 
 
-def _config_without_data(tmp_path, name=None) -> Config:
+def _config_without_data(tmp_path) -> Config:
     cfg = Config.fromfile(STUDENT_CONFIG)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = str(tmp_path / 'absent')
-    if name:
-        cfg.work_dir = str(tmp_path / name)
     return cfg
 
 
@@ -110,20 +108,22 @@ def test_parallel_runs_keep_finished_work_and_report_every_failure(
     done = tmp_path / 'ce_seed0'
     done.mkdir()
     (done / 'result.json').write_text('{"last_test": 80.0}')
-    todo = [(name, _config_without_data(tmp_path, name))
+    todo = [(name, _config_without_data(tmp_path))
             for name in ('ce_seed0', 'kd_seed0', 'vrm_seed0')]
     recorded = {}
     with pytest.raises(SystemExit) as exit_info:
-        accuracy.train_students(todo, 2, recorded.__setitem__)
+        accuracy.train_students(todo, str(tmp_path), 2,
+                                 recorded.__setitem__)
     assert recorded == {'ce_seed0': {'last_test': 80.0}}  # not re-run
     message = str(exit_info.value.code)
     assert 'kd_seed0 failed' in message and 'vrm_seed0 failed' in message
 
 
 def test_no_new_run_starts_after_a_failure(tmp_path):
-    todo = [(name, _config_without_data(tmp_path, name))
+    todo = [(name, _config_without_data(tmp_path))
             for name in ('kd_seed0', 'vrm_seed0')]
     with pytest.raises(SystemExit) as exit_info:
-        accuracy.train_students(todo, 1, lambda name, result: None)
+        accuracy.train_students(todo, str(tmp_path), 1,
+                                 lambda name, result: None)
     assert 'kd_seed0 failed' in str(exit_info.value.code)
     assert not (tmp_path / 'vrm_seed0').exists()
