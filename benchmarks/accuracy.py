@@ -206,6 +206,8 @@ def summarise(runs: dict, protocol: dict, tag: str) -> dict:
             entry[which] = dict(**_mean_std(values), values=values)
         entry = dict(**_mean_std(entry['last_test']['values']), seeds=seeds,
                      values=entry['last_test']['values'], **entry)
+        entry['teachers'] = [runs[f'{method}_seed{s}'].get('teacher_test')
+                             for s in seeds]
         entry['train_minutes'] = float(np.mean(
             [runs[f'{method}_seed{s}']['train_seconds'] for s in seeds]) / 60)
         summary[method] = entry
@@ -216,10 +218,16 @@ def summarise(runs: dict, protocol: dict, tag: str) -> dict:
 
 def paired_difference(entry: dict, reference: dict) -> str:
     """``entry - reference`` in last-epoch top-1, paired seed by seed over
-    the seeds both have: mean ± std of the per-seed differences."""
-    ref = dict(zip(reference['seeds'], reference['values']))
-    diffs = [v - ref[s] for s, v in zip(entry['seeds'], entry['values'])
-             if s in ref]
+    the seeds both have with the same teacher (runs record the teacher's
+    test top-1 as ``teacher_test``): mean ± std of the differences."""
+    def by_seed(item):
+        teachers = item.get('teachers') or [None] * len(item['seeds'])
+        return {s: (v, t) for s, v, t in zip(item['seeds'], item['values'],
+                                              teachers)}
+
+    ref = by_seed(reference)
+    diffs = [v - ref[s][0] for s, (v, t) in by_seed(entry).items()
+             if s in ref and ref[s][1] == t]
     if not diffs:
         return 'n/a'
     return f'{_format(_mean_std(diffs), "+")} (n={len(diffs)})'
@@ -275,6 +283,16 @@ def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
                   _row('vrm', reference, None)]
         lines += [_row(m, summary[m], reference)
                   for m in ABLATIONS if m in summary]
+    teachers = {}
+    for method, entry in summary.items():
+        for teacher in entry['teachers']:
+            teachers.setdefault(teacher, []).append(method)
+    if len(teachers) > 1:
+        lines += ['', 'The runs were distilled from more than one training '
+                  'of the teacher (its test top-1: the methods using it); '
+                  '"vs vrm" pairs only runs with the same teacher:']
+        lines += [f"* {'unrecorded' if t is None else f'{t:.2f}'}: "
+                  f"{', '.join(sorted(set(m)))}" for t, m in teachers.items()]
     if '--collect' in protocol['command'] and not tag:
         lines += ['', PARTS_NOTE]
     with open(osp.join(RESULTS, f'accuracy{tag}.md'), 'w') as f:
@@ -383,7 +401,9 @@ def main() -> None:
         student_epochs=args.epochs)
 
     if args.collect:
-        runs.update(finished_runs(work_root))
+        runs.update({key: dict(result, teacher_test=result.get(
+            'teacher_test', teacher['last_test']))
+            for key, result in finished_runs(work_root).items()})
         write_results(runs, runs_path, protocol, tag)
         print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
         return
@@ -398,7 +418,7 @@ def main() -> None:
                 todo.append((key, cfg))
 
     def record(key: str, result: dict) -> None:
-        runs[key] = result
+        runs[key] = dict(result, teacher_test=teacher['last_test'])
         print(f'[accuracy] {key}: last {result["last_test"]:.2f}, '
               f'best {result["best_test"]:.2f}', flush=True)
         write_results(runs, runs_path, protocol, tag)

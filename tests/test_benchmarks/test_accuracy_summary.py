@@ -38,6 +38,13 @@ def test_paired_difference_uses_the_seeds_both_have():
                                       vrm) == 'n/a'
 
 
+def test_paired_difference_pairs_only_runs_of_the_same_teacher():
+    vrm = dict(seeds=[0, 1], values=[85.0, 86.0], teachers=[90.7, 90.5])
+    kd = dict(seeds=[0, 1], values=[84.0, 80.0], teachers=[90.7, 90.7])
+    # seed 1 was distilled from another teacher training: left out
+    assert accuracy.paired_difference(kd, vrm) == '-1.00 (n=1)'
+
+
 def _run(last, best):
     return dict(last_test=last, best_test=best, train_seconds=120.0)
 
@@ -63,6 +70,22 @@ def test_summary_files(tmp_path, monkeypatch):
     assert '| vrm_uep_none | 85.00 | 85.00 | 1 | 2.0 | -1.00 (n=1) |' \
         in table
     assert osp.getsize(tmp_path / 'accuracy.png') > 0
+    assert 'more than one training of the teacher' not in table
+
+
+def test_summary_names_the_teachers_when_runs_mix_them(tmp_path,
+                                                       monkeypatch):
+    monkeypatch.setattr(accuracy, 'RESULTS', str(tmp_path))
+    runs = {'vrm_seed0': dict(_run(85.0, 85.0), teacher_test=90.76),
+            'kd_seed0': dict(_run(84.0, 84.0), teacher_test=90.5)}
+    protocol = dict(command='python benchmarks/accuracy.py',
+                    machine=dict(device='cpu', cpu='test', nproc=2,
+                                 torch='x', commit='abc', date='today'),
+                    teacher_test=90.5, teacher_epochs=3, student_epochs=8)
+    accuracy.summarise(runs, protocol, '')
+    table = open(tmp_path / 'accuracy.md').read()
+    assert '| kd | 84.00 | 84.00 | 1 | 2.0 | n/a |' in table
+    assert '* 90.76: vrm' in table and '* 90.50: kd' in table
 
 
 def test_benchmark_configs_read_the_protocol_subsets(tmp_path):
