@@ -1,4 +1,5 @@
 """Checkpoints are written atomically: a failed save keeps the old file."""
+import errno
 import os
 
 import pytest
@@ -6,7 +7,7 @@ import torch
 from mmengine.runner.checkpoint import save_checkpoint
 
 import vrm_mm  # noqa: F401  (registers the atomic backend)
-from vrm_mm.utils.atomic_save import atomic_write_bytes
+from vrm_mm.utils.atomic_save import DiskFullError, atomic_write_bytes
 
 
 class ExplodingWrite(Exception):
@@ -50,3 +51,41 @@ def test_atomic_write_replaces_content(tmp_path):
     atomic_write_bytes(b'old', path)
     atomic_write_bytes(b'new', path)
     assert path.read_bytes() == b'new'
+
+
+def test_disk_full_is_one_clear_error_and_keeps_previous(tmp_path,
+                                                         monkeypatch):
+    path = tmp_path / 'epoch_1.pth'
+    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, str(path))
+    real_fdopen = os.fdopen
+
+    class FillsTheDisk:
+        """A file whose write stores half the bytes, then hits ENOSPC."""
+
+        def __init__(self, fd, mode):
+            self.file = real_fdopen(fd, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, data):
+            self.file.write(data[:len(data) // 2])
+            self.file.flush()
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(os, 'fdopen', FillsTheDisk)
+    with pytest.raises(DiskFullError) as error:
+        save_checkpoint({'state_dict': {'w': torch.zeros(1000)}}, str(path))
+    monkeypatch.setattr(os, 'fdopen', real_fdopen)
+
+    message = str(error.value)
+    assert error.value.errno == errno.ENOSPC
+    assert str(path) in message and 'MiB free in' in message
+    assert 'previous file there is unchanged' in message
+    assert 'max_keep_ckpts' in message and '--resume' in message
+    loaded = torch.load(path, weights_only=True)
+    assert torch.equal(loaded['state_dict']['w'], torch.ones(3))
+    assert sorted(os.listdir(tmp_path)) == ['epoch_1.pth']  # no temp left

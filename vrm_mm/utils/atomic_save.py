@@ -6,14 +6,42 @@ the previous good one was. Here the bytes go to a temporary file in the same
 folder, are flushed to disk, and then replace the destination with
 ``os.replace`` (atomic on POSIX and Windows): readers see either the old file
 or the complete new one.
+
+A full disk (``ENOSPC``, or a quota: ``EDQUOT``) during the write raises
+:class:`DiskFullError`: one message naming the file, the free space and the
+fix; the temporary file is removed and the previous file is untouched.
 """
+import errno
 import os
 import os.path as osp
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Union
 
 from mmengine.fileio.backends import LocalBackend, register_backend
+
+from vrm_mm.utils.errors import VrmMmError
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class DiskFullError(VrmMmError, OSError):
+    """No space (or quota) left while writing a file atomically."""
+
+
+def _disk_full_error(error: OSError, filepath: str, folder: str,
+                     size: int) -> DiskFullError:
+    free = shutil.disk_usage(folder).free
+    kept = ('the previous file there is unchanged' if osp.exists(filepath)
+            else 'nothing was written')
+    return DiskFullError(
+        error.errno,
+        f'No space left on the device while writing {filepath} '
+        f'({size / 2**20:.1f} MiB; {free / 2**20:.1f} MiB free in '
+        f'{folder}): {kept}. Free disk space (e.g. keep fewer checkpoints: '
+        'default_hooks.checkpoint.max_keep_ckpts=N) or write to another '
+        'disk (--work-dir), then continue with --resume.')
 
 
 def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
@@ -29,9 +57,12 @@ def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_path, filepath)
-    except BaseException:
+    except BaseException as error:
         if osp.exists(tmp_path):
             os.remove(tmp_path)
+        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+            raise _disk_full_error(error, filepath, folder,
+                                   len(data)) from None
         raise
 
 
