@@ -91,6 +91,16 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
         type='RKDLoss', distance_weight=25.0, angle_weight=50.0,
         inputs=dict(feats_S='student.pre_logits',
                     feats_T='teacher.pre_logits')))),
+    # MLKD on VRM's two views (weak = real, strong = virtual): the released
+    # code's CIFAR-100 weights, CE 0.1 on each view
+    'mlkd': _method(dict(loss_mlkd=dict(
+        type='MLKDLoss', loss_weight=0.9, virtual_ce_weight=0.1,
+        inputs=dict(s_weak='student.logits',
+                    s_strong='student.logits_virtual',
+                    t_weak='teacher.logits',
+                    t_strong='teacher.logits_virtual',
+                    gt_label='gt_label'))),
+        student_loss_weight=0.1, two_views=True),
     'vrm': _method(dict(loss_vrm=vrm()), two_views=True),
     # ablations: one option changed each
     'vrm_no_virtual_view': _method(dict(loss_vrm=vrm(two_views=False))),
@@ -111,5 +121,6 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
                             hooks=(VRM_WARMUP, )),
 }
 
-MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'vrm')
+MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'mlkd',
+              'vrm')
 ABLATIONS = tuple(m for m in METHODS if m.startswith('vrm_'))
