@@ -4,13 +4,18 @@ import torch
 
 from vrm_mm.registry import MODELS
 
-BASELINES = ['KDLoss', 'DKDLoss', 'DISTLoss', 'RKDLoss']
+BASELINES = ['KDLoss', 'DKDLoss', 'DISTLoss', 'RKDLoss', 'SPLoss', 'PKTLoss',
+             'CCLoss']
+# relation losses and their feature argument names
+RELATIONS = {'RKDLoss': 'feats', 'SPLoss': 'feats', 'PKTLoss': 'feats',
+             'CCLoss': 'emb'}
 
 
 def loss_inputs(loss_type, student, teacher):
     """Keyword inputs of ``loss_type`` for one student/teacher pair."""
-    if loss_type == 'RKDLoss':
-        return dict(feats_S=student, feats_T=teacher)
+    if loss_type in RELATIONS:
+        name = RELATIONS[loss_type]
+        return {f'{name}_S': student, f'{name}_T': teacher}
     inputs = dict(preds_S=student, preds_T=teacher)
     if loss_type == 'DKDLoss':
         inputs['gt_label'] = torch.arange(len(student)) % student.shape[1]
@@ -20,10 +25,12 @@ def loss_inputs(loss_type, student, teacher):
 def same_relations(loss_type, student):
     """A teacher that matches the student exactly, for ``loss_type``."""
     teacher = student.detach().clone()
-    if loss_type == 'RKDLoss':  # relations survive rotation, scale, shift
+    if loss_type in RELATIONS:  # relations survive rotation and scale
         width = student.shape[1]
         rotation, _ = torch.linalg.qr(torch.randn(width, width))
-        teacher = 2.5 * teacher @ rotation + 1.0
+        teacher = 2.5 * teacher @ rotation
+        if loss_type == 'RKDLoss':  # and RKD's a shift
+            teacher = teacher + 1.0
     return teacher
 
 
@@ -32,7 +39,7 @@ def test_registered_weighted_and_float32(loss_type):
     torch.manual_seed(0)
     student, teacher = torch.randn(5, 6), torch.randn(5, 6)
     inputs = loss_inputs(loss_type, student, teacher)
-    unit = MODELS.build(dict(type=loss_type))
+    unit = MODELS.build(dict(type=loss_type, loss_weight=1.0))
     weighted = MODELS.build(dict(type=loss_type, loss_weight=0.3))
     assert type(unit).__name__ == loss_type
     assert unit(**inputs).item() > 0
@@ -47,7 +54,7 @@ def test_identical_targets_give_zero_loss_and_gradient(loss_type):
     torch.manual_seed(1)
     student = torch.randn(6, 10, requires_grad=True)
     teacher = same_relations(loss_type, student)
-    loss = MODELS.build(dict(type=loss_type))(
+    loss = MODELS.build(dict(type=loss_type, loss_weight=1.0))(
         **loss_inputs(loss_type, student, teacher))
     loss.backward()
     assert loss.item() == pytest.approx(0.0, abs=1e-5)
@@ -62,3 +69,14 @@ def test_gradient_reaches_student_only(loss_type):
         **loss_inputs(loss_type, student, teacher)).backward()
     assert student.grad.abs().sum() > 0
     assert teacher.grad is None
+
+
+@pytest.mark.parametrize('loss_type', ['SPLoss', 'PKTLoss', 'CCLoss'])
+def test_relation_losses_pass_gradcheck(loss_type):
+    """Analytic and numerical gradients agree (float64 stays float64)."""
+    torch.manual_seed(2)
+    teacher = torch.randn(4, 5, dtype=torch.float64)
+    loss = MODELS.build(dict(type=loss_type, loss_weight=1.0))
+    assert torch.autograd.gradcheck(
+        lambda student: loss(**loss_inputs(loss_type, student, teacher)),
+        torch.randn(4, 5, dtype=torch.float64, requires_grad=True))

@@ -7,16 +7,7 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import check_pair, safe_normalize
-
-
-def _check_batch(batch_size: int, needed: int, relation: str) -> None:
-    if batch_size < needed:
-        raise ValueError(
-            f'the RKD {relation} loss needs at least {needed} samples per '
-            f'batch, got {batch_size}; use a larger batch or '
-            '`drop_last=True` in the train dataloader so that no small last '
-            'batch reaches the loss.')
+from .utils import check_batch_size, check_pair, safe_normalize
 
 
 def _relations(feats: Tensor, distance: bool, angle: bool,
@@ -83,9 +74,9 @@ def rkd_loss(feats_S: Tensor,
     batch_size = feats_S.shape[0]
     distance, angle = distance_weight != 0, angle_weight != 0
     if distance:
-        _check_batch(batch_size, 2, 'distance')
+        check_batch_size(batch_size, 2, 'the RKD distance loss')
     if angle:
-        _check_batch(batch_size, 3, 'angle')
+        check_batch_size(batch_size, 3, 'the RKD angle loss')
     # Keep the cosines in float32 under AMP (autocast would run bmm in fp16).
     with torch.autocast(device_type=feats_S.device.type, enabled=False):
         rel_S = _relations(feats_S.float(), distance, angle, eps)

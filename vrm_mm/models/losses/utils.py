@@ -39,6 +39,27 @@ def check_pair(student: Tensor,
             'must predict the same classes (check `num_classes`).')
 
 
+def at_least_float32(x: Tensor) -> Tensor:
+    """``x`` in float32, or float64 if it already is (half precision is
+    too coarse for the relation matrices; float64 serves gradcheck)."""
+    return x.to(torch.promote_types(x.dtype, torch.float32))
+
+
+def check_batch_size(batch_size: int, needed: int, what: str) -> None:
+    """Raise a ValueError if a relation loss gets fewer samples than needed.
+
+    Args:
+        batch_size: Samples in the batch.
+        needed: The fewest samples ``what`` can relate.
+        what: The loss (term), for the message, e.g. ``'the SP loss'``.
+    """
+    if batch_size < needed:
+        raise ValueError(
+            f'{what} needs at least {needed} samples per batch, got '
+            f'{batch_size}; use a larger batch or `drop_last=True` in the '
+            'train dataloader so that no small last batch reaches the loss.')
+
+
 def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
     """Z-score each row: ``(z - mean(z)) / sqrt(var(z) + eps)``.
 

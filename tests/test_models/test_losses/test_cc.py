@@ -1,0 +1,88 @@
+import math
+
+import pytest
+import torch
+
+from vrm_mm.models.losses import CCLoss, cc_loss, rbf_correlation
+
+
+def cc_reference(emb_S, emb_T, gamma, order):
+    """Float64 CC from the formula, with loops over pairs and terms."""
+    n = len(emb_S)
+
+    def correlation(emb):
+        unit = [row / row.norm() for row in emb.double()]
+        corr = [[0.0] * n for _ in range(n)]
+        for i in range(n):
+            for j in range(n):
+                c = (unit[i] @ unit[j]).item()
+                corr[i][j] = sum(
+                    math.exp(-2 * gamma) * (2 * gamma)**p /
+                    math.factorial(p) * c**p for p in range(order + 1))
+        return corr
+
+    c_S, c_T = correlation(emb_S), correlation(emb_T)
+    return sum((c_S[i][j] - c_T[i][j])**2 for i in range(n)
+               for j in range(n)) / n**2
+
+
+@pytest.mark.parametrize('gamma,order', [(0.4, 2), (1.0, 0), (0.7, 5)])
+def test_cc_matches_float64_reference(gamma, order):
+    torch.manual_seed(0)
+    emb_S, emb_T = torch.randn(6, 5), torch.randn(6, 5) * 4
+    expected = cc_reference(emb_S, emb_T, gamma, order)
+    assert cc_loss(emb_S.double(), emb_T.double(), gamma,
+                   order).item() == pytest.approx(expected, abs=1e-12)
+    assert cc_loss(emb_S, emb_T, gamma, order).item() == pytest.approx(
+        expected, abs=1e-6)
+
+
+def test_cc_by_hand():
+    # student: orthogonal (cosine 0), teacher: equal (cosine 1); with
+    # order 1 the off-diagonal correlations are e^-2g and e^-2g (1 + 2g)
+    gamma = 0.4
+    student = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    teacher = torch.tensor([[3.0, 0.0], [1.0, 0.0]])
+    diff = math.exp(-2 * gamma) * 2 * gamma
+    assert cc_loss(student, teacher, gamma, 1).item() == pytest.approx(
+        2 * diff**2 / 4, rel=1e-6)
+
+
+def test_expansion_approaches_the_rbf_kernel():
+    torch.manual_seed(1)
+    emb = torch.randn(5, 4, dtype=torch.float64)
+    unit = emb / emb.norm(dim=1, keepdim=True)
+    exact = torch.exp(-0.4 * torch.cdist(unit, unit)**2)
+    assert torch.allclose(rbf_correlation(emb, 0.4, 20), exact, atol=1e-12)
+    assert not torch.allclose(rbf_correlation(emb, 0.4, 2), exact,
+                              atol=1e-3)
+
+
+def test_cc_invariances():
+    torch.manual_seed(2)
+    emb_S, emb_T = torch.randn(7, 6), torch.randn(7, 6)
+    base = cc_loss(emb_S, emb_T).item()
+    rotation, _ = torch.linalg.qr(torch.randn(6, 6))
+    scales = torch.rand(7, 1) + 0.1
+    assert cc_loss(scales * emb_S @ rotation, emb_T).item() == \
+        pytest.approx(base, rel=1e-4)
+    order = torch.randperm(7)
+    assert cc_loss(emb_S[order],
+                   emb_T[order]).item() == pytest.approx(base, rel=1e-5)
+    assert cc_loss(emb_T @ rotation, emb_T).item() < 1e-10
+
+
+def test_cc_module_and_bad_input():
+    emb_S, emb_T = torch.randn(4, 8), torch.randn(4, 8)
+    loss = CCLoss(gamma=0.5, order=3, loss_weight=2.0)
+    assert loss(emb_S, emb_T).item() == pytest.approx(
+        2.0 * cc_loss(emb_S, emb_T, 0.5, 3).item(), rel=1e-6)
+    with pytest.raises(ValueError, match=r'student \(4, 64\) and teacher '
+                       r'\(4, 256\).*in_channels=64.*in_channels=256'):
+        CCLoss()(torch.randn(4, 64), torch.randn(4, 256))
+    with pytest.raises(ValueError, match='CC loss needs at least 2.*drop'):
+        cc_loss(torch.randn(1, 4), torch.randn(1, 4))
+    with pytest.raises(ValueError, match='different batch sizes'):
+        cc_loss(torch.randn(4, 4), torch.randn(2, 4))
+    with pytest.raises(ValueError, match='gamma > 0 and order >= 0'):
+        CCLoss(order=-1)
