@@ -10,7 +10,21 @@ config) loads OUT with no missing or unexpected keys, e.g. through
 ``load_from`` or ``tools/test.py STUDENT_CONFIG OUT``.
 
 The result is checked by building the student from CFG (default: the
-config stored in CKPT) and loading OUT into it strictly.
+config stored in CKPT) and loading OUT into it strictly. Next to OUT goes a
+standalone student config (OUT with ``.py`` as suffix): CFG's test-time
+parts with the student as ``model``, ``default_scope='mmpretrain'``, every
+vrm_mm type written ``vrm_mm.<type>``, ``vrm_mm`` imported through
+``custom_imports`` and ``load_from=OUT``. mmpretrain's own APIs then use the
+student as any mmpretrain model::
+
+    from mmpretrain.apis import ImageClassificationInferencer, init_model
+    inferencer = ImageClassificationInferencer('student.py')
+    model = init_model('student.py', 'student.pth')
+
+(``python tools/test.py student.py student.pth`` works as well.) CIFAR
+configs feed RGB arrays (``to_rgb=False``): give the inferencer such arrays
+(``mmcv.imread(path, channel_order='rgb')``), not file names, which it reads
+as BGR.
 """
 import argparse
 import os
@@ -26,8 +40,13 @@ import vrm_mm  # noqa: F401  (safe loading of mmengine checkpoints)
 from vrm_mm.models.distillers import load_model_cfg
 from vrm_mm.registry import MODELS
 from vrm_mm.utils.cli import clear_errors
+from vrm_mm.utils.setup_env import our_names, scope_qualified
 
 PREFIX = 'student.'
+# what only training (or only the distiller) uses
+TRAIN_ONLY_KEYS = ('train_dataloader', 'train_pipeline', 'train_cfg',
+                   'optim_wrapper', 'param_scheduler', 'auto_scale_lr',
+                   'custom_hooks', 'resume', 'load_from', 'work_dir')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -72,6 +91,32 @@ def check_loads(student: Dict[str, torch.Tensor], cfg: Config) -> None:
             f'{result.unexpected_keys[:5]}.')
 
 
+def student_config(cfg: Config, checkpoint: str) -> Config:
+    """The standalone config of ``cfg``'s student (see the module doc)."""
+    model = dict(load_model_cfg(cfg.model.student, 'student'))
+    preprocessor = cfg.model.get('data_preprocessor',
+                                 cfg.get('data_preprocessor'))
+    if preprocessor is not None:
+        preprocessor = dict(preprocessor)
+        # one view at test time: mmpretrain's own preprocessor is the same
+        if preprocessor.get('type') == 'MultiViewClsDataPreprocessor':
+            preprocessor['type'] = 'ClsDataPreprocessor'
+        model['data_preprocessor'] = preprocessor
+    kept = {
+        key: value
+        for key, value in cfg.to_dict().items()
+        if key not in TRAIN_ONLY_KEYS and key not in ('model',
+                                                      'data_preprocessor')
+    }
+    kept.update(model=model, data_preprocessor=preprocessor)
+    standalone = scope_qualified(kept, our_names())
+    standalone.update(
+        default_scope='mmpretrain',
+        custom_imports=dict(imports=['vrm_mm'], allow_failed_imports=False),
+        load_from=osp.abspath(checkpoint))
+    return Config(standalone)
+
+
 def export(checkpoint_path: str, out: str,
            config: Optional[str] = None) -> str:
     """Write the student checkpoint; returns a one-line summary."""
@@ -100,9 +145,13 @@ def export(checkpoint_path: str, out: str,
         })
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     torch.save(dict(state_dict=student, meta=meta), out)
-    checked = 'checked against model.student' if cfg is not None else (
-        'not checked: no config given or stored')
-    return f'{len(student)} student tensors written to {out} ({checked})'
+    if cfg is None:
+        return (f'{len(student)} student tensors written to {out} (not '
+                'checked, no student config: no config given or stored)')
+    config_out = osp.splitext(out)[0] + '.py'
+    student_config(cfg, out).dump(config_out)
+    return (f'{len(student)} student tensors written to {out} (checked '
+            f'against model.student); its mmpretrain config: {config_out}')
 
 
 def main(argv=None) -> None:

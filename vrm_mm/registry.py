@@ -7,21 +7,64 @@ register components are imported on the first ``get``/``build``.
 mmpretrain's own modules are listed too, because a child registry reads its
 parent's table without importing the parent's locations.
 
+Built from a parent's scope (mmpretrain's, or none), one of our names
+would be mmengine's bare ``KeyError``: each name registered here also puts a
+stand-in into the parent registry (where the parent lacks the name) that
+raises :class:`~vrm_mm.utils.errors.WrongScopeError` with the fix. Lookups
+in our scope find the real component first, so only wrong-scope builds reach
+a stand-in.
+
 Note: mmengine's root registries do not search scoped grandchildren by
 prefix, so things the Runner looks up at the root without switching scope
 (model wrappers) are registered in mmengine's registry instead (see
 ``vrm_mm/models/wrappers``).
 """
+from typing import Callable, List, Optional, Union
+
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
+
+from vrm_mm.utils.errors import WrongScopeError
 
 _MODEL_LOCATIONS = ['mmpretrain.models', 'vrm_mm.models']
 _DATA_LOCATIONS = ['mmpretrain.datasets', 'vrm_mm.datasets']
 _ENGINE_LOCATIONS = ['mmpretrain.engine', 'vrm_mm.engine']
 
 
+def _wrong_scope(name: str, parent: Registry) -> Callable:
+    """A stand-in for ``name`` in ``parent`` that says how to reach ours."""
+
+    def build_from_another_scope(*args, **kwargs):
+        raise WrongScopeError(
+            f"{name} is a vrm_mm component, but it was built from the "
+            f"'{parent.scope}' scope, which does not see vrm_mm's names. "
+            'Call `vrm_mm.utils.register_all_modules(init_default_scope='
+            "True)` first (or mmengine's `init_default_scope('vrm_mm')`), "
+            "set `default_scope = 'vrm_mm'` in the config, or write "
+            f"type='vrm_mm.{name}'.")
+
+    return build_from_another_scope
+
+
+class _ChildRegistry(Registry):
+    """A child registry whose names fail clearly from the parent's scope."""
+
+    def _register_module(self,
+                         module: Callable,
+                         module_name: Optional[Union[str, List[str]]] = None,
+                         force: bool = False) -> None:
+        super()._register_module(module, module_name, force)
+        names = module_name or module.__name__
+        for name in [names] if isinstance(names, str) else names:
+            # get() imports the parent's locations first, so a stand-in
+            # never blocks one of mmpretrain's own registrations
+            if self.parent.get(name) is None:
+                self.parent.register_module(
+                    name=name, module=_wrong_scope(name, self.parent))
+
+
 def _child(name: str, parent_attr: str, locations: list) -> Registry:
-    return Registry(
+    return _ChildRegistry(
         name,
         parent=getattr(mmpretrain_registry, parent_attr),
         scope='vrm_mm',

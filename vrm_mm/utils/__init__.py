@@ -1,1 +1,4 @@
-"""Version compatibility and checkpoint helpers."""
+"""Version compatibility, checkpoint and registry helpers."""
+from .setup_env import register_all_modules
+
+__all__ = ['register_all_modules']

@@ -24,3 +24,11 @@ class DistillDataError(VrmMmError, ValueError):
 
 class NonFiniteLossError(VrmMmError, FloatingPointError):
     """A loss became NaN or infinite during training."""
+
+
+class WrongScopeError(VrmMmError, KeyError):
+    """One of vrm_mm's components built from another registry scope."""
+
+    def __str__(self) -> str:
+        # KeyError would quote the message
+        return str(self.args[0])
