@@ -1,6 +1,9 @@
 # VRM, ResNet34 -> ResNet18 on ImageNet, 100 epochs, batch 512 as 8 GPUs x 64
 # (two views per image). Teacher checkpoint: mmpretrain's
 # resnet34_8xb32_in1k (configs/README.md).
+# The published number's teacher is torchvision's ResNet34 (73.31):
+# python tools/convert_torchvision.py resnet34-b627a593.pth
+# work_dirs/teachers/resnet34_imagenet.pth --model resnet34
 _base_ = [
     '../_base_/distillers/vrm.py',
     '../_base_/datasets/imagenet_bs64_vrm.py',

@@ -1,6 +1,9 @@
 # VRM, ResNet50 -> MobileNet-V1 on ImageNet, 100 epochs, batch 512 as 8 GPUs
 # x 64, two views per image (the paper's headline: 74.0 top-1). Teacher
 # checkpoint: mmpretrain's resnet50_8xb32_in1k (configs/README.md).
+# The published number's teacher is torchvision's ResNet50 (76.16):
+# python tools/convert_torchvision.py resnet50-0676ba61.pth
+# work_dirs/teachers/resnet50_imagenet.pth --model resnet50
 _base_ = [
     '../_base_/distillers/vrm.py',
     '../_base_/datasets/imagenet_bs64_vrm.py',

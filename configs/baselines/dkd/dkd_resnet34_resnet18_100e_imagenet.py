@@ -2,6 +2,9 @@
 # (reference 71.70 top-1), mdistiller's ImageNet setting: CE 1.0, alpha 1,
 # beta 0.5, T = 1, a 1-epoch warm-up. Teacher checkpoint: mmpretrain's
 # resnet34_8xb32_in1k (configs/README.md).
+# The published number's teacher is torchvision's ResNet34 (73.31):
+# python tools/convert_torchvision.py resnet34-b627a593.pth
+# work_dirs/teachers/resnet34_imagenet.pth --model resnet34
 _base_ = [
     '../../_base_/distillers/dkd.py',
     '../../_base_/datasets/imagenet_bs64.py',

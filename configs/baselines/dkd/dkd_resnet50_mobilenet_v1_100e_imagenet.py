@@ -2,6 +2,9 @@
 # x 64 (reference 72.05 top-1), mdistiller's ImageNet setting: CE 1.0,
 # alpha 1, beta 2, T = 1, a 1-epoch warm-up. Teacher checkpoint:
 # mmpretrain's resnet50_8xb32_in1k (configs/README.md).
+# The published number's teacher is torchvision's ResNet50 (76.16):
+# python tools/convert_torchvision.py resnet50-0676ba61.pth
+# work_dirs/teachers/resnet50_imagenet.pth --model resnet50
 _base_ = [
     '../../_base_/distillers/dkd.py',
     '../../_base_/datasets/imagenet_bs64.py',

@@ -2,6 +2,9 @@
 # (reference 71.03 top-1), mdistiller's ImageNet weights: CE 0.5, KD 0.5,
 # T = 1. Teacher checkpoint: mmpretrain's resnet34_8xb32_in1k (configs/
 # README.md), saved as work_dirs/teachers/resnet34_imagenet.pth.
+# The published number's teacher is torchvision's ResNet34 (73.31):
+# python tools/convert_torchvision.py resnet34-b627a593.pth
+# work_dirs/teachers/resnet34_imagenet.pth --model resnet34
 _base_ = [
     '../../_base_/distillers/kd.py',
     '../../_base_/datasets/imagenet_bs64.py',

@@ -3,6 +3,9 @@
 # top-1), mdistiller's ImageNet weights: CE 0.5, KD 0.5, T = 1. Teacher
 # checkpoint: mmpretrain's resnet50_8xb32_in1k (configs/README.md), saved as
 # work_dirs/teachers/resnet50_imagenet.pth.
+# The published number's teacher is torchvision's ResNet50 (76.16):
+# python tools/convert_torchvision.py resnet50-0676ba61.pth
+# work_dirs/teachers/resnet50_imagenet.pth --model resnet50
 _base_ = [
     '../../_base_/distillers/kd.py',
     '../../_base_/datasets/imagenet_bs64.py',
