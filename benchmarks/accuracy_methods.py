@@ -101,6 +101,15 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
                     t_strong='teacher.logits_virtual',
                     gt_label='gt_label'))),
         student_loss_weight=0.1, two_views=True),
+    # CTKD's CIFAR-100 weights (CE 0.1, KD 0.9), global temperature; its
+    # curriculum spans 10 of 240 epochs (1/24 of training): here 1/24 of
+    # 8 epochs x 79 iterations (5,000 images, batch 64), 26 iterations
+    'ctkd': _method(dict(loss_ctkd=dict(
+        type='CTKDLoss', loss_weight=0.9,
+        temperature_module=dict(type='GlobalTemperature'),
+        inputs=dict(preds_S='student.logits', preds_T='teacher.logits'))),
+        student_loss_weight=0.1,
+        hooks=(dict(type='CTKDCurriculumHook', epochs=26, by_epoch=False), )),
     'vrm': _method(dict(loss_vrm=vrm()), two_views=True),
     # ablations: one option changed each
     'vrm_no_virtual_view': _method(dict(loss_vrm=vrm(two_views=False))),
@@ -122,5 +131,5 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
 }
 
 MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'mlkd',
-              'vrm')
+              'ctkd', 'vrm')
 ABLATIONS = tuple(m for m in METHODS if m.startswith('vrm_'))

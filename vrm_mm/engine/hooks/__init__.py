@@ -1,4 +1,5 @@
 """Distillation hooks."""
+from .ctkd_curriculum_hook import CTKDCurriculumHook, curriculum_lambda
 from .distill_loss_warmup_hook import DistillLossWarmupHook
 from .epoch_seed_hook import EpochSeedHook
 from .nan_guard_hook import NanGuardHook
@@ -6,5 +7,5 @@ from .teacher_eval_hook import TeacherEvalHook
 
 __all__ = [
     'DistillLossWarmupHook', 'TeacherEvalHook', 'EpochSeedHook',
-    'NanGuardHook'
+    'NanGuardHook', 'CTKDCurriculumHook', 'curriculum_lambda'
 ]
