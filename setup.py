@@ -34,5 +34,14 @@ setup(
         'setuptools<81',
         'matplotlib',
     ],
-    extras_require={'tests': ['pytest>=8.0', 'ruff==0.8.6']},
+    extras_require={
+        'tests': ['pytest>=8.0', 'ruff==0.8.6', 'timm>=0.9',
+                  'tensorboard>=2.14'],
+        # timm networks (and timm's Hugging Face Hub models, 'hf-hub:...')
+        # as teachers or students through mmpretrain's TimmClassifier; no
+        # [hf] extra: transformers is a heavy install for image classifiers
+        'timm': ['timm>=0.9'],
+        # TensorboardVisBackend (configs/README.md, "Looking at runs")
+        'tensorboard': ['tensorboard>=2.14'],
+    },
 )
