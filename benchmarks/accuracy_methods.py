@@ -37,11 +37,13 @@ def vrm(two_views: bool = True, **options) -> dict:
 
 def _distill(cfg: Config, teacher_ckpt: str, losses: dict,
              student_loss_weight: float = 1.0, two_views: bool = False,
-             hooks: tuple = (), virtual_view: dict = None) -> Config:
+             hooks: tuple = (), virtual_view: dict = None,
+             connectors: dict = None) -> Config:
     """Wrap the student of ``cfg`` into a SingleTeacherDistiller.
 
     ``virtual_view`` overrides options of the two-view pipeline's
-    ``RealVirtualViews`` (e.g. ``magnitude``).
+    ``RealVirtualViews`` (e.g. ``magnitude``); ``connectors`` are the
+    distiller's connectors.
     """
     cfg = copy.deepcopy(cfg)
     preprocessor = dict(cfg.data_preprocessor)
@@ -59,6 +61,8 @@ def _distill(cfg: Config, teacher_ckpt: str, losses: dict,
         teacher_ckpt=teacher_ckpt, distill_losses=losses,
         student_loss_weight=student_loss_weight,
         data_preprocessor=preprocessor)
+    if connectors:
+        cfg.model['connectors'] = connectors
     cfg.custom_hooks = list(hooks)
     return cfg
 
@@ -67,6 +71,13 @@ def _method(losses: dict, **kwargs) -> Callable[[Config, str], Config]:
     return lambda cfg, ckpt: _distill(cfg, ckpt, losses, **kwargs)
 
 
+# CC's 128-d embeddings of both networks' pooled features (ResNet20 and
+# ResNet8 both end 64 channels wide)
+CC_EMBEDDINGS = {
+    f'embed_{side}': dict(type='LinearConnector', in_channels=64,
+                          out_channels=128, input=f'{model}.pre_logits')
+    for side, model in (('S', 'student'), ('T', 'teacher'))
+}
 DKD_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
                   loss_names=['loss_dkd'])
 VRM_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
@@ -91,6 +102,20 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
         type='RKDLoss', distance_weight=25.0, angle_weight=50.0,
         inputs=dict(feats_S='student.pre_logits',
                     feats_T='teacher.pre_logits')))),
+    # SP, PKT, CC: RepDistiller's CIFAR settings (configs/_base_/distillers/)
+    'sp': _method(dict(loss_sp=dict(
+        type='SPLoss', loss_weight=3000.0,
+        inputs=dict(feats_S='student.feats', feats_T='teacher.feats')))),
+    'pkt': _method(dict(loss_pkt=dict(
+        type='PKTLoss', loss_weight=30000.0,
+        inputs=dict(feats_S='student.pre_logits',
+                    feats_T='teacher.pre_logits')))),
+    'cc': _method(
+        dict(loss_cc=dict(
+            type='CCLoss', gamma=0.4, order=2, loss_weight=1.0,
+            inputs=dict(emb_S='connectors.embed_S',
+                        emb_T='connectors.embed_T'))),
+        connectors=CC_EMBEDDINGS),
     # MLKD on VRM's two views (weak = real, strong = virtual): the released
     # code's CIFAR-100 weights, CE 0.1 on each view
     'mlkd': _method(dict(loss_mlkd=dict(
@@ -130,6 +155,6 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
                             hooks=(VRM_WARMUP, )),
 }
 
-MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'mlkd',
-              'ctkd', 'vrm')
+MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'sp', 'pkt',
+              'cc', 'mlkd', 'ctkd', 'vrm')
 ABLATIONS = tuple(m for m in METHODS if m.startswith('vrm_'))

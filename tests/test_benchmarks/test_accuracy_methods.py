@@ -42,7 +42,7 @@ def _method_config(method: str, teacher_ckpt: str) -> Config:
 
 def test_tables_cover_the_protocol():
     assert set(MAIN_TABLE) == {'ce', 'kd', 'kd_two_views', 'dkd', 'dist',
-                               'rkd', 'mlkd', 'ctkd',
+                               'rkd', 'sp', 'pkt', 'cc', 'mlkd', 'ctkd',
                                'vrm'}
     assert set(MAIN_TABLE) | set(ABLATIONS) == set(METHODS)
     # benchmarks.md: each part of VRM and every open option is ablated

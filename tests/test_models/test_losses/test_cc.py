@@ -2,8 +2,16 @@ import math
 
 import pytest
 import torch
+from distill_helpers import (
+    build,
+    distiller_cfg,
+    samples,
+    save_teacher,
+    tiny_classifier,
+)
 
 from vrm_mm.models.losses import CCLoss, cc_loss, rbf_correlation
+from vrm_mm.utils.errors import DistillDataError
 
 
 def cc_reference(emb_S, emb_T, gamma, order):
@@ -72,6 +80,13 @@ def test_cc_invariances():
     assert cc_loss(emb_T @ rotation, emb_T).item() < 1e-10
 
 
+def test_cc_gradient_reaches_both_embeddings():
+    emb_S = torch.randn(5, 4, requires_grad=True)
+    emb_T = torch.randn(5, 4, requires_grad=True)
+    cc_loss(emb_S, emb_T).backward()
+    assert emb_S.grad.abs().sum() > 0 and emb_T.grad.abs().sum() > 0
+
+
 def test_cc_module_and_bad_input():
     emb_S, emb_T = torch.randn(4, 8), torch.randn(4, 8)
     loss = CCLoss(gamma=0.5, order=3, loss_weight=2.0)
@@ -86,3 +101,41 @@ def test_cc_module_and_bad_input():
         cc_loss(torch.randn(4, 4), torch.randn(2, 4))
     with pytest.raises(ValueError, match='gamma > 0 and order >= 0'):
         CCLoss(order=-1)
+
+
+def test_distiller_without_connectors_names_the_ones_that_fit(tmp_path):
+    """Raw pooled features 16 and 32 wide: the first batch says which
+    connectors to add; with them the same pair trains, both connectors
+    included."""
+    teacher = tiny_classifier()
+    teacher['backbone']['base_channels'] = 8
+    teacher['head']['in_channels'] = 32
+    ckpt = str(tmp_path / 'teacher.pth')
+    save_teacher(ckpt, teacher)
+    raw = dict(type='CCLoss', inputs=dict(emb_S='student.pre_logits',
+                                          emb_T='teacher.pre_logits'))
+    distiller = build(distiller_cfg(ckpt, teacher=teacher,
+                                    distill_losses=dict(loss_cc=raw)))
+    images = torch.randn(4, 3, 16, 16)
+    with pytest.raises(DistillDataError,
+                       match=r'loss_cc \(CCLoss\).*\(4, 16\).*\(4, 32\)'
+                       r'.*in_channels=16.*in_channels=32'):
+        distiller(images, samples([0, 1, 2, 0]), mode='loss')
+    embedded = dict(raw, inputs=dict(emb_S='connectors.embed_S',
+                                     emb_T='connectors.embed_T'))
+    connectors = {
+        f'embed_{side}': dict(type='LinearConnector', in_channels=width,
+                              out_channels=8, input=f'{model}.pre_logits')
+        for side, model, width in (('S', 'student', 16),
+                                   ('T', 'teacher', 32))
+    }
+    distiller = build(distiller_cfg(ckpt, teacher=teacher,
+                                    connectors=connectors,
+                                    distill_losses=dict(loss_cc=embedded)))
+    losses = distiller(images, samples([0, 1, 2, 0]), mode='loss')
+    losses['loss_cc'].backward()
+    for connector in distiller.connectors.values():
+        assert connector.fc.weight.grad.abs().sum() > 0
+    with pytest.raises(DistillDataError,
+                       match=r'loss_cc \(CCLoss\).*at least 2 samples'):
+        distiller(images[:1], samples([0]), mode='loss')

@@ -67,10 +67,13 @@ def cc_loss(emb_S: Tensor,
 
         L = ||C_S - C_T||_F^2 / B^2
 
-    The embeddings come from linear connectors (student and teacher, both
-    trained), which give both networks one width. The loss is invariant to
-    scaling any sample's embedding and to orthogonal transforms of both;
-    the teacher's embedding gets no gradient from the loss.
+    The embeddings come from linear connectors, which give both networks
+    one width. Unlike the other relation losses, the gradient reaches both
+    embeddings: the teacher's connector is trained by this loss, as in
+    RepDistiller and torchdistill (the teacher network stays frozen; an
+    untrained teacher embedding would also be an unused parameter under
+    DDP). The loss is invariant to scaling any sample's embedding and to
+    orthogonal transforms of both.
 
     Args:
         emb_S: Student embeddings, ``B x D``.
@@ -91,8 +94,7 @@ def cc_loss(emb_S: Tensor,
     check_batch_size(emb_S.shape[0], 2, 'the CC loss')
     with torch.autocast(device_type=emb_S.device.type, enabled=False):
         corr_S = rbf_correlation(at_least_float32(emb_S), gamma, order)
-        with torch.no_grad():
-            corr_T = rbf_correlation(at_least_float32(emb_T), gamma, order)
+        corr_T = rbf_correlation(at_least_float32(emb_T), gamma, order)
     return (corr_S - corr_T).pow(2).sum() / emb_S.shape[0]**2
 
 

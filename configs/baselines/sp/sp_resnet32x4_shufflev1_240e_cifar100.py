@@ -1,0 +1,16 @@
+# SP, ResNet32x4 -> ShuffleNetV1 on CIFAR-100, 240 epochs. Teacher checkpoint:
+# train configs/teachers/ce_resnet32x4_240e_cifar100.py, or convert the public
+# one with tools/convert_repdistiller.py (configs/README.md).
+_base_ = [
+    '../../_base_/distillers/sp.py',
+    '../../_base_/datasets/cifar100_bs64.py',
+    '../../_base_/schedules/cifar100_bs64_240e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/cifar100/shufflev1.py'),
+    teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet32x4.py'),
+    teacher_ckpt='work_dirs/teachers/resnet32x4_cifar100.pth')
+
+# the recipe's lr for MobileNetV2 / ShuffleNet students
+optim_wrapper = dict(optimizer=dict(lr=0.01))
