@@ -67,6 +67,7 @@ def cc_loss(emb_S: Tensor,
 
         L = ||C_S - C_T||_F^2 / B^2
 
+    (torchdistill's ``CCKDLoss`` divides the unsquared norm by ``B^2``.)
     The embeddings come from linear connectors, which give both networks
     one width. Unlike the other relation losses, the gradient reaches both
     embeddings: the teacher's connector is trained by this loss, as in
