@@ -94,6 +94,29 @@ def test_dkd_module_passes_its_hyper_parameters():
         expected.item(), rel=1e-6)
 
 
+def test_dkd_logit_standardization_matches_reference_and_is_invariant():
+    torch.manual_seed(4)
+    preds_S, preds_T = torch.randn(5, 6) * 3, torch.randn(5, 6) * 3
+    gt_label = torch.tensor([0, 5, 2, 3, 1])
+
+    def zscore(x):  # population variance, eps 1e-7 under the root
+        return (x - x.mean(1, keepdim=True)) / (
+            x.var(1, unbiased=False, keepdim=True) + 1e-7).sqrt()
+
+    loss = DKDLoss(alpha=9.0, beta=72.0, temperature=2.0,
+                   logit_standardization=True)
+    expected = dkd_reference(zscore(preds_S.double()),
+                             zscore(preds_T.double()), gt_label, 9.0, 72.0,
+                             2.0)
+    assert loss(preds_S, preds_T, gt_label).item() == pytest.approx(
+        expected, rel=1e-5)
+    assert loss(2 * preds_S - 1, preds_T + 3, gt_label).item() == \
+        pytest.approx(loss(preds_S, preds_T, gt_label).item(), rel=1e-5)
+    plain = DKDLoss(alpha=9.0, beta=72.0, temperature=2.0)
+    assert plain(2 * preds_S - 1, preds_T, gt_label).item() != \
+        pytest.approx(plain(preds_S, preds_T, gt_label).item(), rel=1e-3)
+
+
 @pytest.mark.parametrize('gt_label', [torch.zeros(3, 6),
                                       torch.tensor([[0], [1], [2]])])
 def test_dkd_rejects_soft_or_misshaped_labels(gt_label):

@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import check_pair
+from .utils import check_pair, standardize_logits
 
 
 def _check_labels(gt_label: Tensor, logits: Tensor) -> None:
@@ -92,7 +92,9 @@ class DKDLoss(nn.Module):
 
     The paper's warm-up (loss weight ramped linearly over the first 20
     epochs on CIFAR) is not part of this module: a distiller hook ramps
-    ``loss_weight``.
+    ``loss_weight``. With ``logit_standardization=True`` both logit rows
+    are z-scored first (LSKD, Sun et al., CVPR 2024, as :class:`KDLoss`);
+    LSKD's DKD runs use temperature 2 and both weights times 9.
 
     Example config (paper's CIFAR-100 setting)::
 
@@ -107,22 +109,30 @@ class DKDLoss(nn.Module):
         beta: Weight of the non-target-class term (NCKD). Defaults to 8.0.
         temperature: Softmax temperature. Defaults to 4.0.
         loss_weight: Factor applied to the loss. Defaults to 1.0.
+        logit_standardization: Z-score logits first (LSKD).
+            Defaults to False.
     """
 
     def __init__(self,
                  alpha: float = 1.0,
                  beta: float = 8.0,
                  temperature: float = 4.0,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 logit_standardization: bool = False) -> None:
         super().__init__()
         self.alpha = alpha
         self.beta = beta
         self.temperature = temperature
         self.loss_weight = loss_weight
+        self.logit_standardization = logit_standardization
 
     def forward(self, preds_S: Tensor, preds_T: Tensor,
                 gt_label: Tensor) -> Tensor:
         """Return the weighted DKD loss, computed in float32."""
-        loss = dkd_loss(preds_S.float(), preds_T.float(), gt_label,
-                        self.alpha, self.beta, self.temperature)
+        preds_S, preds_T = preds_S.float(), preds_T.float()
+        if self.logit_standardization:
+            preds_S = standardize_logits(preds_S)
+            preds_T = standardize_logits(preds_T)
+        loss = dkd_loss(preds_S, preds_T, gt_label, self.alpha, self.beta,
+                        self.temperature)
         return self.loss_weight * loss
