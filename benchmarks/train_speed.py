@@ -55,7 +55,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_meta import machine_metadata  # noqa: E402
+from loss_speed import peak_extra_mb  # noqa: E402
 from train_speed_data import pipeline_speed  # noqa: E402
+from train_speed_floor import FLOOR_OF, FLOORS, FloorStep  # noqa: E402
+from train_speed_methods import (  # noqa: E402
+    method_step,
+    methods_markdown,
+    select,
+)
 from train_speed_report import markdown, plot  # noqa: E402
 from train_speed_steps import (  # noqa: E402
     METHODS,
@@ -63,6 +70,7 @@ from train_speed_steps import (  # noqa: E402
     Step,
     step_breakdown,
     sync,
+    teacher_checkpoint,
 )
 
 RESULTS = HERE / 'results'
@@ -107,7 +115,7 @@ def quartiles(values):
     return dict(median=q2, q1=q1, q3=q3, min=min(values), max=max(values))
 
 
-def summarise(times, batch_size):
+def summarise(times, batch_size, pairs):
     """Per method: median ms [quartiles] per clock, images/s (wall clock);
     per clock: quartiles of the per-round ratios."""
     speed = {}
@@ -124,12 +132,22 @@ def summarise(times, batch_size):
         clock: {
             f'{num}/{den}': quartiles(
                 [a / b for a, b in zip(per_method[num], per_method[den])])
-            for num, den in (('vrm', 'kd_2views'), ('kd_2views', 'kd'),
-                             ('kd', 'student'))
+            for num, den in pairs if num in per_method
         }
         for clock, per_method in times.items()
     }
     return speed, ratios
+
+
+def ratio_pairs(floor_of):
+    """(numerator, denominator) of the per-round ratios to report, given
+    each timed step's floor."""
+    pairs = [('vrm', 'kd_2views'), ('kd_2views', 'kd'), ('kd', 'student')]
+    pairs += [(name, 'kd_2views') for name in floor_of
+              if name.startswith('method:')]
+    pairs += list(floor_of.items())
+    timed = set(floor_of) | set(floor_of.values())
+    return [pair for pair in pairs if set(pair) <= timed]
 
 
 def parse_args():
@@ -150,12 +168,47 @@ def parse_args():
     parser.add_argument('--breakdown-rounds', type=int, default=7)
     parser.add_argument('--pipeline-batches', type=int, default=20,
                         help='timed batches per pipeline and worker count')
+    parser.add_argument('--methods', nargs='+', metavar='METHOD',
+                        help='cost rows of these methods only (default: '
+                        'every ResNet56 -> ResNet20 experiment config)')
+    parser.add_argument('--methods-only', action='store_true',
+                        help='time only the cost rows, KD on two views and '
+                        'the floors; write train_speed_methods.{json,md}')
     parser.add_argument('--out-dir', type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.breakdown_rounds = 4, 2
         args.pipeline_batches, args.warmup = 4, 1
     return args
+
+
+def build_steps(args, folder, device):
+    """The timed steps (project methods, floors, cost rows) and the floor
+    of each non-floor step."""
+    core = ('kd_2views', ) if args.methods_only else tuple(METHODS)
+    steps = {
+        name: Step.of_method(name, folder, args.batch_size, device)
+        for name in dict.fromkeys(('kd', 'kd_2views', *core))
+    }
+    for floor, (source, _) in FLOORS.items():
+        if source in steps:
+            steps[floor] = FloorStep(steps[source])
+    if args.methods_only:
+        del steps['kd']  # only its floor is timed
+    floor_of = {n: f for n, f in FLOOR_OF.items() if n in steps}
+    failed = {}
+    for method, path in select(args.methods).items():
+        try:
+            step = method_step(path, teacher_checkpoint(folder),
+                               args.batch_size, device)
+        except Exception as error:  # a method being written: say so
+            failed[method] = f'{type(error).__name__}: {error}'
+            print(f'{method}: cannot build ({failed[method]})', flush=True)
+            continue
+        steps[f'method:{method}'] = step
+        floor_of[f'method:{method}'] = ('floor_2views' if step.num_views == 2
+                                        else 'floor')
+    return steps, floor_of, failed
 
 
 def main():
@@ -171,29 +224,43 @@ def main():
                 batch_size=args.batch_size, warmup=args.warmup,
                 load_average_start=os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
-        steps = {
-            name: Step(name, tmp, args.batch_size, device)
-            for name in METHODS
-        }
+        steps, floor_of, failed = build_steps(args, tmp, device)
         times = timed_rounds(steps, device, args.warmup, args.rounds,
                              args.budget_s, cpu_clock)
-        speed, ratios = summarise(times, args.batch_size)
-        breakdown = step_breakdown(steps, device, args.breakdown_rounds,
-                                   cpu_clock)
-        pipeline = pipeline_speed(tmp, args.batch_size,
-                                  args.pipeline_batches, steps['vrm'])
+        speed, ratios = summarise(times, args.batch_size,
+                                  ratio_pairs(floor_of))
+        for name, step in steps.items():
+            speed[name]['peak_mib'] = max(
+                peak_extra_mb(step, device) for _ in range(2))
+        if not args.methods_only:
+            core = {name: steps[name] for name in METHODS}
+            breakdown = step_breakdown(core, device, args.breakdown_rounds,
+                                       cpu_clock)
+            pipeline = pipeline_speed(tmp, args.batch_size,
+                                      args.pipeline_batches, steps['vrm'])
     meta['load_average_end'] = os.getloadavg()
     result = dict(metadata=meta, speed=speed, ratios=ratios,
-                  breakdown=breakdown, phases=list(PHASES),
-                  breakdown_clock='cpu' if cpu_clock else 'wall',
-                  pipeline=pipeline)
+                  floor_of=floor_of, failed_methods=failed)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / 'train_speed.json').write_text(
-        json.dumps(result, indent=2) + '\n')
-    (args.out_dir / 'train_speed.md').write_text(markdown(result))
-    plot(result, args.out_dir / 'train_speed.png')
-    print(markdown(result))
-    print(f'wrote {args.out_dir}/train_speed.{{json,md,png}}')
+    written = [write(args.out_dir, 'train_speed_methods', result,
+                     methods_markdown(result))]
+    if not args.methods_only:
+        result.update(breakdown=breakdown, phases=list(PHASES),
+                      breakdown_clock='cpu' if cpu_clock else 'wall',
+                      pipeline=pipeline)
+        written.append(write(args.out_dir, 'train_speed', result,
+                             markdown(result)))
+        plot(result, args.out_dir / 'train_speed.png')
+    print('wrote', ', '.join(written))
+
+
+def write(folder, stem, result, text):
+    """``<stem>.json`` and ``<stem>.md`` under ``folder``; prints the text.
+    """
+    (folder / f'{stem}.json').write_text(json.dumps(result, indent=2) + '\n')
+    (folder / f'{stem}.md').write_text(text)
+    print(text)
+    return str(folder / f'{stem}.{{json,md}}')
 
 
 if __name__ == '__main__':

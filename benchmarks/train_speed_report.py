@@ -1,5 +1,6 @@
 """Markdown tables and the bar chart of ``train_speed.py``'s results."""
 
+from train_speed_floor import FLOORS
 from train_speed_steps import METHODS, PHASES
 
 TARGET = 0.05  # issue 7: VRM at most 5% slower than KD on two views
@@ -28,40 +29,73 @@ def own_overhead(breakdown):
 
 
 CLOCKS = dict(wall='wall clock', cpu='CPU time of the calling thread')
+FLOOR_TARGET = 0.05  # issue 15: a step at most 5% above its floor
+
+
+def label(name):
+    """A timed step's label in the tables."""
+    if name.startswith('method:'):
+        return name.split(':', 1)[1].upper() + ' (experiment config)'
+    return METHODS.get(name) or FLOORS[name][1]
+
+
+def ratio_cell(ratio):
+    """``**median** [IQR], range`` of a per-round ratio."""
+    return (f"**{ratio['median']:.3f}** [{ratio['q1']:.3f}, "
+            f"{ratio['q3']:.3f}], {ratio['min']:.2f}-{ratio['max']:.2f}")
+
+
+def ms_cell(row):
+    """``median [IQR]`` milliseconds of one clock."""
+    return f"{row['ms']:.0f} [{row['ms_q1']:.0f}, {row['ms_q3']:.0f}]"
 
 
 def _speed_table(result):
-    speed = result['speed']
+    speed, floor_of = result['speed'], result['floor_of']
     clocks = [c for c in CLOCKS if c in speed['student']]
+    main = clocks[-1]
     lines = [
-        '| method | images / s | ' + ' | '.join(
+        '| step | images / s | ' + ' | '.join(
             f'{CLOCKS[c]}: ms / step, median [IQR]' for c in clocks) +
-        ' | wall-clock step vs student alone |',
-        '|---|---|' + '---|' * (len(clocks) + 1)
+        ' | wall-clock step vs student alone | peak MiB / step | '
+        f'vs its floor ({CLOCKS[main]}, per-round median) |',
+        '|---|---|' + '---|' * (len(clocks) + 3)
     ]
-    for name, label in METHODS.items():
+    for name in (*METHODS, *FLOORS):
         row = speed[name]
-        cells = [
-            f"{row[c]['ms']:.0f} [{row[c]['ms_q1']:.0f}, "
-            f"{row[c]['ms_q3']:.0f}]" for c in clocks
-        ]
+        floor = floor_of.get(name)
+        versus = (f"{result['ratios'][main][f'{name}/{floor}']['median']:.3f}"
+                  f'x ({floor})' if floor else '')
         lines.append(
-            f"| {label} | {row['images_per_s']:.1f} | " + ' | '.join(cells) +
-            f" | {row['wall']['ms'] / speed['student']['wall']['ms']:.2f}x |")
+            f"| {label(name)} | {row['images_per_s']:.1f} | " +
+            ' | '.join(ms_cell(row[c]) for c in clocks) +
+            f" | {row['wall']['ms'] / speed['student']['wall']['ms']:.2f}x"
+            f" | {row['peak_mib']:.0f} | {versus} |")
     lines += ['', f"{speed['student']['rounds']} rounds. Per-round ratios "
               '(median [IQR], range):', '',
               '| ratio | ' + ' | '.join(CLOCKS[c] for c in clocks) + ' |',
               '|---|' + '---|' * len(clocks)]
     for key in result['ratios']['wall']:
         num, den = key.split('/')
-        cells = []
-        for clock in clocks:
-            r = result['ratios'][clock][key]
-            cells.append(f"**{r['median']:.3f}** [{r['q1']:.3f}, "
-                         f"{r['q3']:.3f}], {r['min']:.2f}-{r['max']:.2f}")
-        lines.append(f'| {METHODS[num]} / {METHODS[den]} | ' +
+        if num.startswith('method:'):
+            continue
+        cells = [ratio_cell(result['ratios'][c][key]) for c in clocks]
+        lines.append(f'| {label(num)} / {label(den)} | ' +
                      ' | '.join(cells) + ' |')
     return lines
+
+
+def floor_verdict(result):
+    """One sentence per project step: its ratio to its floor vs target."""
+    clock = 'cpu' if 'cpu' in result['ratios'] else 'wall'
+    parts = []
+    for name, floor in result['floor_of'].items():
+        if name.startswith('method:'):
+            continue
+        ratio = result['ratios'][clock][f'{name}/{floor}']['median']
+        parts.append(f'{label(name)} {ratio:.3f}x')
+    return (f'Ratio to the floor ({CLOCKS[clock]}): ' + '; '.join(parts) +
+            f' (target: at most {1 + FLOOR_TARGET:.2f}x).')
 
 
 def _breakdown_table(result):
@@ -114,17 +148,24 @@ def _pipeline_table(result):
     return lines
 
 
+def run_line(meta):
+    """Command, machine, torch, commit, date and load of a run."""
+    return (f"`{meta['command']}` on {meta['device']} ({meta['cpu']}, "
+            f"{meta['nproc']} cores, {meta['torch_threads']} torch threads), "
+            f"torch {meta['torch']}, commit {meta['commit']}, {meta['date']}"
+            + (' -- **quick run: too few rounds to quote**' if meta['quick']
+               else '') + '. Load average (1, 5, 15 min) '
+            f"{_load(meta['load_average_start'])} at the start, "
+            f"{_load(meta['load_average_end'])} at the end.")
+
+
 def markdown(result):
     meta = result['metadata']
     clock = 'cpu' if 'cpu' in result['ratios'] else 'wall'
     ratio = result['ratios'][clock]['vrm/kd_2views']['median']
     lines = [
         '# Training-step speed: student, KD, KD on two views, VRM', '',
-        f"`{meta['command']}` on {meta['device']} ({meta['cpu']}, "
-        f"{meta['nproc']} cores, {meta['torch_threads']} torch threads), "
-        f"torch {meta['torch']}, commit {meta['commit']}, {meta['date']}"
-        + (' -- **quick run: too few rounds to quote**' if meta['quick']
-           else '') + '.', '',
+        run_line(meta), '',
         'CIFAR ResNet56 (teacher, frozen) -> ResNet20 (student), batch '
         f"{meta['batch_size']}, 32 x 32, 100 classes. One step = "
         '`model.train_step(batch, optim_wrapper)` with an mmengine '
@@ -133,14 +174,20 @@ def markdown(result):
         'tensors in memory; images/s counts images (a two-view batch holds '
         f"{meta['batch_size']} images, twice as many views). Methods "
         'interleaved per round after '
-        f"{meta['warmup']} warm-up steps each. Load average (1, 5, 15 min) "
-        f"{_load(meta['load_average_start'])} at the start, "
-        f"{_load(meta['load_average_end'])} at the end: the machine is "
-        'shared, compare within this run.', '', '## Speed', '',
+        f"{meta['warmup']} warm-up steps each; the machine is shared, "
+        'compare within this run. The floors are a hand-written PyTorch '
+        'loop on the very same student and teacher modules '
+        '(`benchmarks/train_speed_floor.py`): uint8 -> normalised float, '
+        'per view the teacher under `no_grad` then the student, CE + KD, '
+        'backward, `torch.optim.SGD` step.', '', '## Speed', '',
         *_speed_table(result), '',
         f'VRM / (KD on two views) = {ratio:.3f} ({CLOCKS[clock]}): '
         + ('within' if ratio - 1 <= TARGET else 'above')
-        + f' the {100 * TARGET:.0f}% target.', '',
+        + f' the {100 * TARGET:.0f}% target. ' + floor_verdict(result), '',
+        'Peak MiB / step: the most memory a step holds above what is live '
+        'when it starts (CPU: the torch profiler\'s allocation events, '
+        '`loss_speed.peak_extra_mb`; CUDA: the allocator\'s peak). Every '
+        "distillation method's step: `train_speed_methods.md`.", '',
         '## Where the time goes (ms, medians over hooked steps, '
         f"{CLOCKS[result['breakdown_clock']]})", '',
         'Forward phases from module hooks; `loss backward` ends when '

@@ -84,24 +84,36 @@ def fake_batch(batch_size, num_views, seed=0):
 
 
 class Step:
-    """One method's ``train_step`` on an in-memory batch."""
+    """One model's ``train_step`` on an in-memory batch.
 
-    def __init__(self, method, folder, batch_size, device):
+    Args:
+        model: The model config (built through the registry).
+        optim_wrapper: An mmengine ``optim_wrapper`` config.
+        batch_size: Images per batch.
+        device: Where the model and batch live.
+        num_views: Views per image in the batch (1 or 2).
+    """
+
+    def __init__(self, model, optim_wrapper, batch_size, device, num_views):
         torch.manual_seed(0)
-        self.model = MODELS.build(
-            model_cfg(method, teacher_checkpoint(folder))).to(device)
+        self.model = MODELS.build(model).to(device)
         self.model.train()
-        schedule = base_cfg('schedules/cifar100_bs64_240e.py')
-        self.optim_wrapper = build_optim_wrapper(self.model,
-                                                 schedule.optim_wrapper)
-        self.batch = fake_batch(batch_size,
-                                1 if method in ('student', 'kd') else 2)
+        self.optim_wrapper = build_optim_wrapper(self.model, optim_wrapper)
+        self.batch = fake_batch(batch_size, num_views)
+        self.num_views = num_views
         self.device = device
+
+    @classmethod
+    def of_method(cls, method, folder, batch_size, device):
+        """The step of ``method``, a key of ``METHODS``."""
+        schedule = base_cfg('schedules/cifar100_bs64_240e.py')
+        return cls(model_cfg(method, teacher_checkpoint(folder)),
+                   schedule.optim_wrapper, batch_size, device,
+                   1 if method in ('student', 'kd') else 2)
 
     def __call__(self, batch=None, optim_wrapper=None):
         return self.model.train_step(batch or self.batch, optim_wrapper
                                      or self.optim_wrapper)
-
 
 
 class PhaseTimer:

@@ -59,10 +59,11 @@ class SingleTeacherDistiller(BaseModel):
     under ``no_grad``.
 
     **Views.** ``inputs`` is a Tensor (one view) or a list of Tensors (view
-    0 the real view, view 1 the virtual one, ...). The student and teacher
-    run on each view a loss asks for, in separate passes (BatchNorm
-    statistics per view) or, with ``joint_view_forward=True``, in one pass
-    over the concatenated views. Losses take named inputs (see
+    0 the real view, view 1 the virtual one, ...). The teacher runs first,
+    on every view a loss asks for in one batch (exact: it is in eval
+    mode); the student then runs on each view in separate passes
+    (BatchNorm statistics per view) or, with ``joint_view_forward=True``,
+    in one pass over the concatenated views. Losses take named inputs (see
     :mod:`.named_inputs`): ``student.logits``, ``teacher.logits``,
     ``student.pre_logits``, ``student.feats``, their ``_virtual``
     variants, ``gt_label`` and ``connectors.<name>``.
@@ -99,8 +100,8 @@ class SingleTeacherDistiller(BaseModel):
         connectors: ``<name>`` -> connector config with ``input``, the name
             it reads; losses take its output as ``connectors.<name>``.
         student_loss_weight: Weight of ``loss_cls``. Defaults to 1.0.
-        joint_view_forward: One forward over all views instead of one per
-            view. Defaults to False.
+        joint_view_forward: One student forward over all views instead of
+            one per view. Defaults to False.
         data_preprocessor: Data preprocessor config. Defaults to a
             ``ClsDataPreprocessor``; the Runner fills in a top-level one.
         init_cfg: Initialisation config of the distiller's submodules.
@@ -199,20 +200,15 @@ class SingleTeacherDistiller(BaseModel):
         """Student loss and every distillation term, keyed for logging."""
         views = _views(inputs)
         self.plan.check_num_views(len(views))
+        # The teacher first, all views in one batch: it holds nothing for
+        # backward, and the student's activations are then the freshest
+        # memory when backward starts (teacher after student: 1.2x slower
+        # steps on CPU, benchmarks/results/train_speed.md).
+        named = self._teacher_outputs(views)
         student = run_classifier_on_views(
             self.student, views[:self.plan.num_views['student']],
             self.plan.outputs['student'], self.joint_view_forward)
-        named = self._name_outputs('student', student)
-        if self.plan.num_views['teacher']:
-            with torch.no_grad():
-                teacher_views = [
-                    self.teacher_input_transform(view)
-                    for view in views[:self.plan.num_views['teacher']]
-                ]
-                teacher = run_classifier_on_views(
-                    self.teacher, teacher_views, self.plan.outputs['teacher'],
-                    self.joint_view_forward)
-            named.update(self._name_outputs('teacher', teacher))
+        named.update(self._name_outputs('student', student))
         if self.plan.needs_gt_label:
             named[GT_LABEL] = torch.cat(
                 [sample.gt_label for sample in data_samples])
@@ -242,6 +238,25 @@ class SingleTeacherDistiller(BaseModel):
             _merge_terms(losses, {name: result} if isinstance(
                 result, Tensor) else result, name)
         return losses
+
+    @torch.no_grad()
+    def _teacher_outputs(self, views: List[Tensor]) -> Dict[str, Tensor]:
+        """The teacher's named outputs on the views its losses read.
+
+        Views of one shape run as one batch: in eval mode every sample's
+        output is independent of the others (BatchNorm uses its running
+        statistics), so this equals one forward per view.
+        """
+        count = self.plan.num_views['teacher']
+        if not count:
+            return {}
+        teacher_views = [
+            self.teacher_input_transform(view) for view in views[:count]
+        ]
+        joint = len({view.shape for view in teacher_views}) == 1
+        teacher = run_classifier_on_views(self.teacher, teacher_views,
+                                          self.plan.outputs['teacher'], joint)
+        return self._name_outputs('teacher', teacher)
 
     @staticmethod
     def _name_outputs(model: str, results: List[dict]) -> Dict[str, Tensor]:
