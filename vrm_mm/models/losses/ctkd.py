@@ -5,12 +5,11 @@ settings are the defaults here.
 """
 from typing import Dict, Optional
 
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import check_pair, standardize_logits
+from .utils import check_pair, standardize_logits, tempered_kl
 
 
 def ctkd_loss(preds_S: Tensor, preds_T: Tensor,
@@ -30,11 +29,8 @@ def ctkd_loss(preds_S: Tensor, preds_T: Tensor,
         Scalar loss.
     """
     check_pair(preds_S, preds_T)
-    t = temperature.reshape(-1, 1)
-    log_p_S = F.log_softmax(preds_S / t, dim=1)
-    log_p_T = F.log_softmax(preds_T.detach() / t, dim=1)
-    kl = (log_p_T.exp() * (log_p_T - log_p_S)).sum(1)
-    return (t[:, 0]**2 * kl).mean()
+    return tempered_kl(preds_S, preds_T.detach(),
+                       temperature.reshape(-1, 1)).mean()
 
 
 @MODELS.register_module()

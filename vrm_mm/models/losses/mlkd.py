@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import check_pair, standardize_logits
+from .utils import check_pair, standardize_logits, tempered_kl
 
 # the released code: the base temperature 4 plus 2, 3, 5, 6 (CIFAR-100)
 DEFAULT_TEMPERATURES = (2.0, 3.0, 4.0, 5.0, 6.0)
@@ -23,13 +23,6 @@ def _low_confidence_mask(scores: Tensor, percentile: float) -> Tensor:
     """``scores <= percentile(scores)`` (linear interpolation, as numpy)."""
     threshold = torch.quantile(scores, percentile / 100)
     return (scores <= threshold).to(scores.dtype)
-
-
-def _instance_kl(s: Tensor, t: Tensor, temperature: float) -> Tensor:
-    """Per-sample ``T^2 * KL(softmax(t / T) || softmax(s / T))``."""
-    log_p_s = F.log_softmax(s / temperature, dim=1)
-    log_p_t = F.log_softmax(t / temperature, dim=1)
-    return temperature**2 * (log_p_t.exp() * (log_p_t - log_p_s)).sum(1)
 
 
 def _gram_rows(p_s: Tensor, p_t: Tensor) -> Tensor:
@@ -117,8 +110,8 @@ def mlkd_loss(s_weak: Tensor,
     instance = relation_b = relation_c = s_weak.new_zeros(())
     for temp in temperatures:
         instance = instance + (
-            (keep * _instance_kl(z_s_w, z_t_w, temp)).mean() +
-            _instance_kl(z_s_s, z_t_s, temp).mean())
+            (keep * tempered_kl(z_s_w, z_t_w, temp)).mean() +
+            tempered_kl(z_s_s, z_t_s, temp).mean())
         views = [(s_weak, t_weak, keep, keep_class)]
         if strong_relations:
             views.append((s_strong, t_strong, None, None))

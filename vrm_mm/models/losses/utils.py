@@ -1,4 +1,6 @@
 """Helpers shared by the distillation losses."""
+from typing import Union
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -58,6 +60,24 @@ def check_batch_size(batch_size: int, needed: int, what: str) -> None:
             f'{what} needs at least {needed} samples per batch, got '
             f'{batch_size}; use a larger batch or `drop_last=True` in the '
             'train dataloader so that no small last batch reaches the loss.')
+
+
+def tempered_kl(preds_S: Tensor, preds_T: Tensor,
+                temperature: Union[float, Tensor]) -> Tensor:
+    """Per-sample ``T^2 * KL(softmax(z^T / T) || softmax(z^S / T))``.
+
+    Args:
+        preds_S: Student logits, ``B x C``.
+        preds_T: Teacher logits, ``B x C`` (no gradient is taken here:
+            detach them first if needed).
+        temperature: A float or a ``B x 1`` tensor of temperatures.
+
+    Returns:
+        ``B`` divergences.
+    """
+    log_p_S = F.log_softmax(preds_S / temperature, dim=1)
+    log_p_T = F.log_softmax(preds_T / temperature, dim=1)
+    return (temperature**2 * log_p_T.exp() * (log_p_T - log_p_S)).sum(1)
 
 
 def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
