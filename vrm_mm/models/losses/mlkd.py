@@ -11,7 +11,12 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import check_pair, standardize_logits, tempered_kl
+from .utils import (
+    check_batch_size,
+    check_pair,
+    standardize_logits,
+    tempered_kl,
+)
 
 # the released code: the base temperature 4 plus 2, 3, 5, 6 (CIFAR-100)
 DEFAULT_TEMPERATURES = (2.0, 3.0, 4.0, 5.0, 6.0)
@@ -33,11 +38,7 @@ def _gram_rows(p_s: Tensor, p_t: Tensor) -> Tensor:
 def _check_views(*views: Tensor) -> None:
     for view in views[1:]:
         check_pair(view, views[0])
-    if views[0].shape[0] < 2:
-        raise ValueError(
-            'MLKD\'s batch-level alignment needs at least 2 samples per '
-            f'batch, got B={views[0].shape[0]}. Use drop_last=True in the '
-            'train dataloader or a larger batch size.')
+    check_batch_size(views[0].shape[0], 2, "MLKD's batch-level alignment")
 
 
 def mlkd_loss(s_weak: Tensor,
