@@ -201,7 +201,8 @@ def build_steps(args, folder, device):
         try:
             step = method_step(path, teacher_checkpoint(folder),
                                args.batch_size, device)
-        except Exception as error:  # a method being written: say so
+            step()  # a method that needs a Runner hook fails here
+        except Exception as error:  # report it, time the others
             failed[method] = f'{type(error).__name__}: {error}'
             print(f'{method}: cannot build ({failed[method]})', flush=True)
             continue

@@ -17,6 +17,7 @@ from .classifier_io import classification_loss, run_classifier_on_views
 from .input_plan import InputPlan
 from .model_cfg import load_model_cfg
 from .named_inputs import CONNECTOR_PREFIX, GT_LABEL, OUTPUTS, view_suffix
+from .speed_options import SpeedOptions
 from .teacher_input import build_teacher_input_transform
 
 Inputs = Union[Tensor, Sequence[Tensor]]
@@ -102,6 +103,8 @@ class SingleTeacherDistiller(BaseModel):
         student_loss_weight: Weight of ``loss_cls``. Defaults to 1.0.
         joint_view_forward: One student forward over all views instead of
             one per view. Defaults to False.
+        channels_last, teacher_autocast, compile: GPU speed options, off
+            by default; see :class:`~.speed_options.SpeedOptions`.
         data_preprocessor: Data preprocessor config. Defaults to a
             ``ClsDataPreprocessor``; the Runner fills in a top-level one.
         init_cfg: Initialisation config of the distiller's submodules.
@@ -118,6 +121,9 @@ class SingleTeacherDistiller(BaseModel):
                  connectors: Optional[dict] = None,
                  student_loss_weight: float = 1.0,
                  joint_view_forward: bool = False,
+                 channels_last: bool = False,
+                 teacher_autocast: Optional[str] = None,
+                 compile: Union[bool, dict] = False,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  init_cfg: Optional[dict] = None,
                  **unknown) -> None:
@@ -152,6 +158,8 @@ class SingleTeacherDistiller(BaseModel):
             teacher_norm, teacher_input_size, self.data_preprocessor)
         self.student_loss_weight = student_loss_weight
         self.joint_view_forward = joint_view_forward
+        self.speed = SpeedOptions(channels_last, teacher_autocast, compile)
+        self.speed.apply(self.student, teacher_model)
 
     # -- nn.Module behaviour for the unregistered teacher --------------
 
@@ -181,7 +189,8 @@ class SingleTeacherDistiller(BaseModel):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode in ('predict', 'tensor'):
-            return self.student(_views(inputs)[0], data_samples, mode=mode)
+            return self.student(self.speed.prepare(_views(inputs)[0]),
+                                data_samples, mode=mode)
         raise RuntimeError(f'Invalid mode {mode!r}: use loss, predict or '
                            'tensor.')
 
@@ -192,13 +201,14 @@ class SingleTeacherDistiller(BaseModel):
             data_samples: Optional[List[DataSample]] = None
     ) -> List[DataSample]:
         """The teacher's predictions on view 0 (e.g. to evaluate it)."""
-        teacher_inputs = self.teacher_input_transform(_views(inputs)[0])
+        teacher_inputs = self.teacher_input_transform(
+            self.speed.prepare(_views(inputs)[0]))
         return self.teacher(teacher_inputs, data_samples, mode='predict')
 
     def loss(self, inputs: Inputs,
              data_samples: List[DataSample]) -> Dict[str, Tensor]:
         """Student loss and every distillation term, keyed for logging."""
-        views = _views(inputs)
+        views = [self.speed.prepare(view) for view in _views(inputs)]
         self.plan.check_num_views(len(views))
         # The teacher first, all views in one batch: it holds nothing for
         # backward, and the student's activations are then the freshest
@@ -254,9 +264,15 @@ class SingleTeacherDistiller(BaseModel):
             self.teacher_input_transform(view) for view in views[:count]
         ]
         joint = len({view.shape for view in teacher_views}) == 1
-        teacher = run_classifier_on_views(self.teacher, teacher_views,
-                                          self.plan.outputs['teacher'], joint)
-        return self._name_outputs('teacher', teacher)
+        with self.speed.teacher_context(views[0].device.type):
+            teacher = run_classifier_on_views(
+                self.teacher, teacher_views, self.plan.outputs['teacher'],
+                joint)
+        # float32 from here on, whatever teacher_autocast ran in
+        return {
+            name: _float32(value)
+            for name, value in self._name_outputs('teacher', teacher).items()
+        }
 
     @staticmethod
     def _name_outputs(model: str, results: List[dict]) -> Dict[str, Tensor]:
