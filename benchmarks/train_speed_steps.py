@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmpretrain.structures import DataSample
 
+from vrm_mm.models.distillers.model_cfg import load_model_cfg
 from vrm_mm.registry import MODELS
 
 BASE = Path(__file__).resolve().parent.parent / 'configs' / '_base_'
@@ -24,6 +25,13 @@ METHODS = {
     'kd_2views': 'KD on two views (real + virtual)',
     'vrm': 'VRM (two views)',
 }
+# pair -> (student, teacher) model configs, image size, classes
+PAIRS = dict(
+    cifar=('configs/_base_/models/cifar100/resnet20.py',
+           'configs/_base_/models/cifar100/resnet56.py', 32, 100),
+    imagenet=('mmpretrain::_base_/models/resnet18.py',
+              'mmpretrain::_base_/models/resnet34.py', 224, 1000),
+)
 PHASES = ('preprocess', 'student forward', 'teacher forward', 'loss forward',
           'loss backward', 'student backward', 'optimizer step', 'other')
 
@@ -38,19 +46,25 @@ def sync(device):
         torch.cuda.synchronize(device)
 
 
-def model_cfg(method, teacher_ckpt):
-    """The model config of ``method`` (a key of ``METHODS``)."""
+def network(path):
+    """The ``model`` of a model config (a repository path or
+    ``mmpretrain::...``)."""
+    return load_model_cfg(dict(cfg_path=path), 'benchmark')
+
+
+def model_cfg(method, teacher_ckpt, pair='cifar'):
+    """The model config of ``method`` (a key of ``METHODS``) on ``pair``
+    (a key of ``PAIRS``)."""
     preprocessor = base_cfg('datasets/cifar100_bs64.py' if method in (
         'student', 'kd') else 'datasets/cifar100_bs64_vrm.py').to_dict()[
             'data_preprocessor']
-    student = base_cfg('models/cifar100/resnet20.py').to_dict()['model']
+    student = network(PAIRS[pair][0])
     if method == 'student':
         return dict(student, data_preprocessor=preprocessor)
     base = 'distillers/vrm.py' if method == 'vrm' else 'distillers/kd.py'
     model = base_cfg(base).to_dict()['model']
     model.update(student=student,
-                 teacher=base_cfg('models/cifar100/resnet56.py').to_dict()[
-                     'model'],
+                 teacher=network(PAIRS[pair][1]),
                  teacher_ckpt=teacher_ckpt, data_preprocessor=preprocessor)
     if method == 'kd_2views':
         kd = model['distill_losses']['loss_kd']
@@ -60,25 +74,26 @@ def model_cfg(method, teacher_ckpt):
     return model
 
 
-def teacher_checkpoint(folder):
-    """A freshly built ResNet56's weights, saved under ``folder``."""
-    path = Path(folder) / 'resnet56_teacher.pth'
+def teacher_checkpoint(folder, pair='cifar'):
+    """A freshly built teacher's weights (ResNet56 for ``'cifar'``), saved
+    under ``folder``."""
+    path = Path(folder) / f'{pair}_teacher.pth'
     if not path.exists():
         torch.manual_seed(1)
-        teacher = MODELS.build(
-            base_cfg('models/cifar100/resnet56.py').to_dict()['model'])
+        teacher = MODELS.build(network(PAIRS[pair][1]))
         torch.save(dict(state_dict=teacher.state_dict()), path)
     return str(path)
 
 
-def fake_batch(batch_size, num_views, seed=0):
+def fake_batch(batch_size, num_views, seed=0, pair='cifar'):
     """A collated batch as the data loader yields it: uint8 images."""
     gen = torch.Generator().manual_seed(seed)
+    size, classes = PAIRS[pair][2:]
     views = [
-        torch.randint(0, 256, (batch_size, 3, 32, 32), dtype=torch.uint8,
+        torch.randint(0, 256, (batch_size, 3, size, size), dtype=torch.uint8,
                       generator=gen) for _ in range(num_views)
     ]
-    labels = torch.randint(0, 100, (batch_size, ), generator=gen).tolist()
+    labels = torch.randint(0, classes, (batch_size, ), generator=gen).tolist()
     return dict(inputs=views[0] if num_views == 1 else views,
                 data_samples=[DataSample().set_gt_label(y) for y in labels])
 
@@ -94,22 +109,26 @@ class Step:
         num_views: Views per image in the batch (1 or 2).
     """
 
-    def __init__(self, model, optim_wrapper, batch_size, device, num_views):
+    def __init__(self, model, optim_wrapper, batch_size, device, num_views,
+                 pair='cifar'):
         torch.manual_seed(0)
         self.model = MODELS.build(model).to(device)
         self.model.train()
         self.optim_wrapper = build_optim_wrapper(self.model, optim_wrapper)
-        self.batch = fake_batch(batch_size, num_views)
+        self.batch = fake_batch(batch_size, num_views, pair=pair)
         self.num_views = num_views
         self.device = device
 
     @classmethod
-    def of_method(cls, method, folder, batch_size, device):
-        """The step of ``method``, a key of ``METHODS``."""
+    def of_method(cls, method, folder, batch_size, device, pair='cifar',
+                  **options):
+        """The step of ``method``, a key of ``METHODS``, on ``pair``;
+        ``options`` go into the distiller's config."""
         schedule = base_cfg('schedules/cifar100_bs64_240e.py')
-        return cls(model_cfg(method, teacher_checkpoint(folder)),
-                   schedule.optim_wrapper, batch_size, device,
-                   1 if method in ('student', 'kd') else 2)
+        model = model_cfg(method, teacher_checkpoint(folder, pair), pair)
+        return cls(dict(model, **options), schedule.optim_wrapper,
+                   batch_size, device, 1 if method in ('student', 'kd') else 2,
+                   pair)
 
     def __call__(self, batch=None, optim_wrapper=None):
         return self.model.train_step(batch or self.batch, optim_wrapper

@@ -13,4 +13,9 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/imagenet/mobilenet_v1.py'),
     teacher=dict(cfg_path='mmpretrain::_base_/models/resnet50.py'),
-    teacher_ckpt='work_dirs/teachers/resnet50_imagenet.pth')
+    teacher_ckpt='work_dirs/teachers/resnet50_imagenet.pth',
+    # mdistiller, on which VRM's recipes are built, computes each loss over
+    # the whole batch (DataParallel: 512 images on ImageNet); under DDP a
+    # rank holds 64, so the graphs gather every rank's logits
+    # (docs/vrm_method.md, "Cross-rank graphs").
+    distill_losses=dict(loss_vrm=dict(gather='all')))
