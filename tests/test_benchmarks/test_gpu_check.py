@@ -55,8 +55,9 @@ def test_a_failed_check_is_reported_and_the_others_kept(tmp_path):
 
 @pytest.mark.parametrize('name', list(gpu_check.OPTIONS))
 def test_every_option_is_a_distiller_key(name):
-    from vrm_mm.models.distillers import SingleTeacherDistiller
     import inspect
+
+    from vrm_mm.models.distillers import SingleTeacherDistiller
     options, _ = gpu_check.OPTIONS[name]
     keys = inspect.signature(SingleTeacherDistiller.__init__).parameters
     assert set(options) <= set(keys)
