@@ -17,7 +17,8 @@ from vrm_mm.utils.launch import (
     disable_amp_without_gpu,
     prepare_cpu_distributed,
 )
-from vrm_mm.utils.resume import find_resumable_checkpoint
+from vrm_mm.utils.resume import find_resumable_checkpoint, make_resume_exact
+from vrm_mm.utils.run_guards import add_run_guards
 from vrm_mm.utils.tool_config import (
     add_common_args,
     parse_common,
@@ -75,8 +76,14 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
 
+    # exact resume whatever the config's hooks, unless it opts out
+    not_exact = make_resume_exact(cfg)
+    if cfg.get('resume') and not_exact:
+        print(f'vrm_mm: --resume is not exact: {not_exact}.')
+
     cfg.launcher = args.launcher
     drop_disabled_hooks(cfg)
+    add_run_guards(cfg)  # preemption checkpoint, unreadable samples
     prepare_cpu_distributed(cfg, args.launcher)
     return cfg
 

@@ -10,7 +10,8 @@ default_hooks = dict(
                     save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
-    # augmentation randomness from (seed, epoch, rank): --resume is exact
+    # augmentations from (seed, epoch, sample index): --resume is exact, also
+    # mid-epoch (tools/train.py adds this hook to configs without it)
     epoch_seed=dict(type='EpochSeedHook'),
     # stop at a NaN/Inf loss before it reaches the weights; policy='skip'
     # skips such steps instead

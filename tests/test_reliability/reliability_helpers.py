@@ -6,6 +6,7 @@ import glob
 import importlib.util
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 from typing import Dict, Iterator, List
@@ -107,6 +108,16 @@ def run_tool(args: List[str], **env_vars: str) -> subprocess.CompletedProcess:
     env.pop('VRM_MM_TRACEBACK', None)
     return subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True,
                           text=True, timeout=300, input='')
+
+
+def stopped_at(reference: str, name: str, work_dir: str) -> str:
+    """A new work dir as a run killed right after saving checkpoint
+    ``name`` (in the ``reference`` run's work dir) leaves it."""
+    os.makedirs(work_dir)
+    shutil.copy(osp.join(reference, name), osp.join(work_dir, name))
+    with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(work_dir, name))
+    return work_dir
 
 
 def checkpoints(work_dir: str) -> List[str]:

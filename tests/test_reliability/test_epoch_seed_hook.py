@@ -1,4 +1,4 @@
-"""EpochSeedHook on a bare DataLoader: draws depend on the epoch only."""
+"""EpochSeedHook on a bare DataLoader: draws depend on (epoch, index) only."""
 import random
 from types import SimpleNamespace
 
@@ -9,11 +9,12 @@ from torch.utils.data import ConcatDataset, DataLoader, Subset
 
 from vrm_mm.engine.hooks import EpochSeedHook
 from vrm_mm.engine.hooks.epoch_seed_hook import seed_everything
+from vrm_mm.utils.errors import VrmMmError
 
 
 def draw(results: dict) -> list:
     """A pipeline drawing from every generator transforms use."""
-    return [results['index'], np.random.rand(), random.random(),
+    return [results['sample_idx'], np.random.rand(), random.random(),
             torch.rand(()).item()]
 
 
@@ -28,14 +29,15 @@ class Draws:
         return self.size
 
     def __getitem__(self, index: int) -> list:
-        return self.pipeline(dict(index=index))
+        return self.pipeline(dict(sample_idx=index))
 
 
 def run_epochs(epochs, num_workers: int, persistent: bool) -> dict:
     """Draws per epoch of a fresh loader (a fresh process) and hook."""
     loader = DataLoader(Draws(), batch_size=2, num_workers=num_workers,
                         persistent_workers=persistent)
-    runner = SimpleNamespace(seed=7, epoch=None, train_dataloader=loader)
+    runner = SimpleNamespace(seed=7, epoch=None, train_dataloader=loader,
+                             train_loop=None)
     hook = EpochSeedHook()
     hook.before_train(runner)
     draws = {}
@@ -48,12 +50,14 @@ def run_epochs(epochs, num_workers: int, persistent: bool) -> dict:
 
 @pytest.mark.parametrize('num_workers,persistent', [(0, False), (2, False),
                                                     (2, True)])
-def test_draws_depend_on_the_epoch_only(num_workers, persistent):
+def test_draws_depend_on_the_epoch_and_index_only(num_workers, persistent):
     full = run_epochs([0, 1, 2], num_workers, persistent)
     resumed = run_epochs([1, 2], num_workers, persistent)
     assert resumed == {1: full[1], 2: full[2]}
-    # and every epoch draws anew (mmengine's worker seeding repeats the
-    # same draws each epoch when workers are not persistent)
+    # whoever loads the samples (mmengine's per-worker seeding gives each
+    # worker count other draws)
+    assert full == run_epochs([0, 1, 2], 0, False)
+    # and every epoch draws anew
     assert full[0] != full[1] != full[2]
 
 
@@ -61,13 +65,26 @@ def test_pipelines_of_wrapped_datasets_are_seeded_once():
     first, second = Draws(), Draws()
     dataset = Subset(ConcatDataset([first, second]), [0, 5, 2])
     loader = DataLoader(dataset, batch_size=2)
-    runner = SimpleNamespace(seed=0, epoch=0, train_dataloader=loader)
+    runner = SimpleNamespace(seed=0, epoch=0, train_dataloader=loader,
+                             train_loop=None)
     hook = EpochSeedHook()
     hook.before_train(runner)
     hook.before_train(runner)  # a second train() wraps nothing twice
     assert first.pipeline is not draw and second.pipeline is not draw
     assert first.pipeline.pipeline is draw
-    assert first.pipeline.seeder is second.pipeline.seeder
+    # the members of a concatenation draw differently for the same index
+    hook.before_train_epoch(runner)
+    assert first[1][1:] != second[1][1:]
+
+
+def test_a_dataset_without_sample_index_is_a_clear_error():
+    dataset = Draws()
+    dataset.pipeline = lambda results: results
+    runner = SimpleNamespace(seed=0, epoch=0, train_loop=None,
+                             train_dataloader=DataLoader(dataset))
+    EpochSeedHook().before_train(runner)
+    with pytest.raises(VrmMmError, match="no 'sample_idx'"):
+        dataset.pipeline({})
 
 
 def test_seed_everything_streams():

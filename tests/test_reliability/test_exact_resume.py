@@ -8,9 +8,7 @@ its work dir holding only ``epoch_1.pth`` (what a kill right after that
 save leaves), resumed with ``tools/train.py --resume``; one test kills a
 real training process instead.
 """
-import os
 import os.path as osp
-import shutil
 import signal
 import sys
 
@@ -23,6 +21,7 @@ from reliability_helpers import (
     data_options,
     prepare_data,
     run_tool,
+    stopped_at,
     train_in_process,
     weights,
 )
@@ -36,23 +35,13 @@ def data(tmp_path_factory):
     return prepare_data(str(tmp_path_factory.mktemp('resume_data')))
 
 
-def stopped_after(reference: str, epoch: int, work_dir: str) -> str:
-    """A work dir as a run killed right after saving ``epoch`` leaves it."""
-    os.makedirs(work_dir)
-    name = f'epoch_{epoch}.pth'
-    shutil.copy(osp.join(reference, name), osp.join(work_dir, name))
-    with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
-        f.write(osp.join(work_dir, name))
-    return work_dir
-
-
 def resume_after_epoch_1(data: dict, tmp_path, *options: str):
     """Final weights of the uninterrupted and the resumed run, and the
     weights after epoch 1."""
     options = [*data_options(data), *MIXUP, *options]
     reference = str(tmp_path / 'reference')
     train_in_process(CONFIG, reference, *options)
-    resumed = stopped_after(reference, 1, str(tmp_path / 'resumed'))
+    resumed = stopped_at(reference, 'epoch_1.pth', str(tmp_path / 'resumed'))
     train_in_process(CONFIG, resumed, *options, resume=True)
     return (weights(osp.join(reference, 'epoch_3.pth')),
             weights(osp.join(resumed, 'epoch_3.pth')),

@@ -1,4 +1,8 @@
-"""Pick the checkpoint ``--resume`` (without a path) continues from.
+"""What makes ``--resume`` exact, and which checkpoint it continues from.
+
+:func:`make_resume_exact` gives any config, whatever its hooks, the
+seeding hook and the train loop that make a resumed run reproduce the
+uninterrupted one (``tools/train.py`` calls it).
 
 mmengine resumes from the file named in ``work_dir/last_checkpoint``; if that
 file is truncated or corrupted (disk full, a crash outside our atomic
@@ -12,6 +16,52 @@ import warnings
 from typing import List, Optional
 
 import torch
+from mmengine.config import Config
+
+_LOOP = 'vrm_mm.MidEpochResumeTrainLoop'
+# the train loops it replaces
+_EPOCH_LOOPS = ('EpochBasedTrainLoop', 'mmengine.EpochBasedTrainLoop')
+
+
+def _type_name(kind) -> str:
+    """``'EpochSeedHook'`` for that name, a scoped name or the class."""
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+    return name.split('.')[-1]
+
+
+def make_resume_exact(cfg: Config) -> Optional[str]:
+    """Add ``EpochSeedHook`` unless the config has it or turns it off
+    (``default_hooks.epoch_seed=None``), and select
+    ``MidEpochResumeTrainLoop`` for an epoch-based loop.
+
+    Returns:
+        Why resuming this config is not exact, or None if it is.
+    """
+    train_cfg = cfg.get('train_cfg')
+    if train_cfg is not None:
+        if train_cfg.get('by_epoch') is True:
+            train_cfg.pop('by_epoch')
+            train_cfg['type'] = _LOOP
+        elif train_cfg.get('type') in _EPOCH_LOOPS:
+            train_cfg['type'] = _LOOP
+    if cfg.get('default_hooks') is None:
+        cfg.default_hooks = {}
+    hooks = cfg.default_hooks
+    if 'epoch_seed' in hooks and hooks['epoch_seed'] is None:
+        return ('default_hooks.epoch_seed=None turns off the seeding of '
+                'augmentations by (seed, epoch, sample index)')
+    configured = [*hooks.values(), *cfg.get('custom_hooks', [])]
+    if not any(
+            isinstance(hook, dict)
+            and _type_name(hook.get('type')) == 'EpochSeedHook'
+            for hook in configured):
+        hooks['epoch_seed'] = dict(type='vrm_mm.EpochSeedHook')
+    if train_cfg is None:
+        return None
+    loop = _type_name(train_cfg.get('type', 'IterBasedTrainLoop'))
+    if loop != _type_name(_LOOP):
+        return f'the train loop {loop} does not reseed samples by epoch'
+    return None
 
 
 def _checkpoint_number(path: str) -> int:

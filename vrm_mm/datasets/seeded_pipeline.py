@@ -1,0 +1,125 @@
+"""Augmentation randomness as a function of ``(seed, epoch, sample index)``.
+
+Data loader workers draw augmentations from numpy's, python's and torch's
+global generators, whose state depends on which worker got which samples
+before: results then change with ``num_workers`` and cannot be replayed
+from the middle of an epoch. :class:`SampleSeededPipeline` reseeds every
+generator before each sample from a hash of the base seed, the epoch and
+the sample's dataset index, so a sample's augmentation is the same whoever
+loads it and whenever.
+"""
+import multiprocessing
+import random
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+
+from vrm_mm.utils.errors import VrmMmError
+
+# First entropy word of the streams: per-sample data draws, or the model's
+# draws in the main process (see EpochSeedHook).
+SAMPLE_STREAM, MODEL_STREAM = 0, 1
+
+
+def seed_everything(*entropy: int) -> None:
+    """Seed python's ``random``, numpy's and torch's global generators.
+
+    The integers are hashed together (numpy's ``SeedSequence``), so
+    neighbouring tuples such as ``(seed, epoch)`` and ``(seed, epoch + 1)``
+    give unrelated streams.
+
+    Args:
+        *entropy: Non-negative integers, e.g. ``(seed, epoch, index)``.
+    """
+    state = np.random.SeedSequence([int(e) % 2**64 for e in entropy])
+    words = state.generate_state(4, dtype=np.uint32)
+    random.seed(int(words[0]) << 32 | int(words[1]))
+    np.random.seed(words)
+    torch.manual_seed(int(words[2]) << 32 | int(words[3]))
+
+
+def shared_epoch() -> 'multiprocessing.sharedctypes.Synchronized':
+    """An epoch counter in shared memory: the main process sets it before
+    an epoch's first batch is requested; forked and persistent data loader
+    workers read the new value."""
+    return multiprocessing.RawValue('q', -1)
+
+
+class SampleSeededPipeline:
+    """A dataset pipeline that first seeds every generator from
+    ``(seed, epoch, stream, results['sample_idx'])``.
+
+    ``sample_idx`` is the index mmengine's ``BaseDataset.get_data_info``
+    writes into each sample's info (mmpretrain's ``PackInputs`` then puts it
+    in the data sample's metainfo, where e.g. a memory bank can read it).
+    ``stream`` tells apart the datasets of a ``ConcatDataset``, whose
+    members number their samples from 0 each.
+
+    Args:
+        pipeline: the dataset's pipeline (a callable on the info dict).
+        seed: the run's base seed.
+        epoch: the shared epoch counter (:func:`shared_epoch`).
+        stream: an integer distinct for each dataset of the run.
+    """
+
+    def __init__(self, pipeline: Callable, seed: int, epoch,
+                 stream: int) -> None:
+        self.pipeline = pipeline
+        self.seed = seed
+        self.epoch = epoch
+        self.stream = stream
+
+    @property
+    def transforms(self) -> list:
+        return self.pipeline.transforms
+
+    def __call__(self, results: dict):
+        index = results.get('sample_idx')
+        if index is None:
+            raise VrmMmError(
+                'EpochSeedHook seeds augmentations by sample index, but this '
+                "train dataset gives its pipeline no 'sample_idx' (mmengine's"
+                ' BaseDataset does): derive the dataset from BaseDataset, or '
+                'set default_hooks.epoch_seed=None (resume is then not '
+                'exact).')
+        seed_everything(self.seed, SAMPLE_STREAM, self.epoch.value,
+                        self.stream, index)
+        return self.pipeline(results)
+
+    def __repr__(self) -> str:
+        return repr(self.pipeline)
+
+
+def _own(obj, attr: str):
+    """``obj.attr`` if set on ``obj`` itself (not delegated), else None."""
+    return getattr(obj, '__dict__', {}).get(attr)
+
+
+def _datasets(dataset) -> Iterator:
+    """``dataset`` and the datasets it wraps (Concat, Repeat, sliced...)."""
+    yield dataset
+    for attr in ('dataset', '_dataset'):
+        if _own(dataset, attr) is not None:
+            yield from _datasets(_own(dataset, attr))
+    for inner in _own(dataset, 'datasets') or ():
+        yield from _datasets(inner)
+
+
+def seed_pipelines(dataset, seed: int, epoch) -> int:
+    """Wrap the pipeline of ``dataset`` and of every dataset it wraps in a
+    :class:`SampleSeededPipeline` (once; a second call rewraps).
+
+    Returns:
+        The number of pipelines wrapped.
+    """
+    count = 0
+    for inner in _datasets(dataset):
+        pipeline = _own(inner, 'pipeline')
+        if not callable(pipeline):
+            continue
+        if isinstance(pipeline, SampleSeededPipeline):
+            pipeline = pipeline.pipeline
+        inner.pipeline = SampleSeededPipeline(pipeline, seed, epoch, count)
+        count += 1
+    return count
