@@ -12,12 +12,13 @@
    writes a PNG of the accuracy curves.
 """
 import argparse
-import glob
 import json
 import os.path as osp
 import subprocess
 import sys
 import time
+
+from vrm_mm.utils.curves import read_curves, whole_epoch_axis
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RUNS = (
@@ -33,20 +34,6 @@ DONE_FILE = 'demo_result.json'
 
 def log(message: str) -> None:
     print(f'[demo {time.strftime("%H:%M:%S")}] {message}', flush=True)
-
-
-def read_curve(work_dir: str) -> list:
-    """(epoch, top-1) pairs from mmengine's scalars.json of the last run."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
-    points = {}
-    for path in files:
-        with open(path) as f:
-            for line in f:
-                record = json.loads(line)
-                if 'accuracy/top1' in record:
-                    points[int(record['step'])] = record['accuracy/top1']
-    return sorted(points.items())
 
 
 def last_checkpoint(work_dir: str) -> str:
@@ -74,7 +61,7 @@ def train(name: str, config: str, work_dir: str, data_root: str,
     ]
     started = time.time()
     subprocess.run(command, check=True, cwd=REPO_ROOT)
-    curve = read_curve(work_dir)
+    curve = read_curves(work_dir)['accuracy/top1']
     result = dict(
         curve=curve,
         top1=curve[-1][1],
@@ -93,7 +80,7 @@ def plot(results: dict, labels: dict, path: str) -> None:
     for name, result in results.items():
         epochs, top1 = zip(*result['curve'])
         ax.plot(epochs, top1, marker='o', label=labels[name])
-    ax.set_xlabel('epoch')
+    whole_epoch_axis(ax)
     ax.set_ylabel('Fashion-MNIST test top-1 (%)')
     ax.set_title('vrm_mm demo: VRM distillation on a CPU')
     ax.grid(alpha=0.3)

@@ -41,17 +41,24 @@ def run(args: list) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    """A 1-epoch KD run of tools/train.py on a tiny image folder."""
-    base = tmp_path_factory.mktemp('kd')
+def write_tiny_kd(base, extra: str = '') -> tuple:
+    """A tiny image folder, teacher and KD config (+ ``extra`` lines) in
+    ``base``; returns the config path and the data root."""
     root = write_image_folder(str(base / 'data'), num_per_class=4)
     classifier = tiny_classifier(num_classes=2, in_channels=1)
     save_teacher(str(base / 'teacher.pth'), classifier)
     config = str(base / 'kd_tiny.py')
     with open(config, 'w') as f:
         f.write(KD_CONFIG.format(base=BASE_CONFIG, classifier=classifier,
-                                 teacher=str(base / 'teacher.pth')))
+                                 teacher=str(base / 'teacher.pth')) + extra)
+    return config, root
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """A 1-epoch KD run of tools/train.py on a tiny image folder."""
+    base = tmp_path_factory.mktemp('kd')
+    config, root = write_tiny_kd(base)
     work_dir = str(base / 'work')
     result = run(['tools/train.py', config, '--work-dir', work_dir,
                   '--cfg-options'] + [
