@@ -27,10 +27,18 @@ one-view and the two-view training pipelines through
 ``Runner.build_dataloader`` on a fixture in the cifar-100-python layout
 (``train_speed_data``).
 
+Timed in the same rounds: the floors (``train_speed_floor``, a
+hand-written PyTorch loop on the very same modules), whose ratios are the
+framework's own overhead, and a cost row per distillation method built
+from its ResNet56 -> ResNet20 experiment config (``train_speed_methods``,
+found by glob), with the peak memory of every step.
+
 Usage::
 
     python benchmarks/train_speed.py             # full run, 1 torch thread
     python benchmarks/train_speed.py --quick     # fewer rounds and batches
+    python benchmarks/train_speed.py --methods-only             # cost rows
+    python benchmarks/train_speed.py --methods-only --methods sp pkt
     python benchmarks/train_speed.py --device cuda --threads 4
 
 ``--threads`` defaults to 1: on a shared 2-core machine a descheduled
