@@ -42,8 +42,8 @@ def _method_config(method: str, teacher_ckpt: str) -> Config:
 
 def test_tables_cover_the_protocol():
     assert set(MAIN_TABLE) == {'ce', 'kd', 'kd_two_views', 'dkd', 'dist',
-                               'rkd', 'sp', 'pkt', 'cc', 'mlkd', 'ctkd',
-                               'vrm'}
+                               'rkd', 'sp', 'pkt', 'cc', 'mlkd',
+                               'mlkd_lr_0.025', 'ctkd', 'vrm'}
     assert set(MAIN_TABLE) | set(ABLATIONS) == set(METHODS)
     # benchmarks.md: each part of VRM and every open option is ablated
     assert {'vrm_no_virtual_view', 'vrm_no_ic_graph',
@@ -83,3 +83,14 @@ def test_ablations_change_one_thing(teacher_ckpt):
     assert [(h.type, h.loss_names) for h in hooks] == [
         ('DistillLossWarmupHook', ['loss_vrm'])]
     assert vrm.custom_hooks == []
+
+
+def test_mlkd_at_its_own_lr_changes_only_the_lr(teacher_ckpt):
+    def build(method):
+        return METHODS[method](Config.fromfile(STUDENT_CONFIG), teacher_ckpt)
+
+    mlkd, half = build('mlkd'), build('mlkd_lr_0.025')
+    assert mlkd.optim_wrapper.optimizer.lr == 0.05
+    assert half.optim_wrapper.optimizer.lr == 0.025
+    half.optim_wrapper.optimizer.lr = 0.05
+    assert half.pretty_text == mlkd.pretty_text
