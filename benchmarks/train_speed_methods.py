@@ -6,7 +6,8 @@ glob (``configs/baselines/<method>/<method>_<PAIR>.py`` and
 ``configs/baselines/`` gets its row without editing the benchmark. The
 model, its data preprocessor, optimizer and number of views come from the
 config; the teacher is the benchmark's checkpoint. Hooks (loss warm-up,
-temperature schedules) are not run: a row is the steady-state step.
+temperature schedules) are not run: a row is the steady-state step, with
+CTKD's gradient-reversal strength at the end of its curriculum.
 """
 
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 from mmengine.config import Config
 from train_speed_report import CLOCKS, label, ms_cell, run_line
 from train_speed_steps import Step
+
+from vrm_mm.engine.hooks.ctkd_curriculum_hook import apply_curriculum
 
 CONFIGS = Path(__file__).resolve().parent.parent / 'configs'
 PAIR = 'resnet56_resnet20_240e_cifar100'
@@ -56,8 +59,11 @@ def method_step(path, teacher_ckpt, batch_size, device):
     model['teacher_ckpt'] = teacher_ckpt
     # what the Runner does with a top-level data_preprocessor
     model.setdefault('data_preprocessor', cfg.data_preprocessor.to_dict())
-    return Step(model, cfg.optim_wrapper.to_dict(), batch_size, device,
+    step = Step(model, cfg.optim_wrapper.to_dict(), batch_size, device,
                 num_views(cfg))
+    apply_curriculum(cfg.get('custom_hooks', []), step.model,
+                     epoch=cfg.train_cfg.max_epochs - 1)
+    return step
 
 
 def methods_markdown(result):

@@ -7,18 +7,17 @@ config's own pipelines; ``train_step`` then runs one full iteration.
 import copy
 import importlib.util
 import os.path as osp
-from types import SimpleNamespace
 from typing import Dict, List
 
 import torch
 from mmengine.config import Config
-from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
+from vrm_mm.engine.hooks.ctkd_curriculum_hook import apply_curriculum
 from vrm_mm.models.distillers import load_model_cfg
-from vrm_mm.registry import HOOKS, MODELS
+from vrm_mm.registry import MODELS
 
 # foolbox is located, not imported: its import needs packages absent here.
 FOOLBOX_DATA = osp.join(
@@ -87,16 +86,6 @@ def check_losses(losses: Dict[str, float], cfg: Config) -> None:
         assert any(key.startswith(name) for key in losses), (name, losses)
 
 
-def _ctkd_curriculum(cfg: Config, model) -> None:
-    """What the Runner's CTKDCurriculumHook sets before the first step."""
-    for hook in cfg.get('custom_hooks', []):
-        if hook['type'] == 'CTKDCurriculumHook':
-            runner = SimpleNamespace(
-                model=model, epoch=0, iter=0,
-                message_hub=MessageHub.get_instance('train_step'))
-            HOOKS.build(dict(hook)).before_train_iter(runner, 0)
-
-
 def train_step(cfg: Config) -> None:
     """One iteration as the Runner runs it, without the Runner."""
     init_default_scope(cfg.default_scope)
@@ -107,7 +96,7 @@ def train_step(cfg: Config) -> None:
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     before = {k: v.detach().clone() for k, v in model.named_parameters()}
-    _ctkd_curriculum(cfg, model)
+    apply_curriculum(cfg.get('custom_hooks', []), model)
     model.train()
     losses = model.train_step(next(iter(loader)), optim_wrapper)
     check_losses({k: v.item() for k, v in losses.items()}, cfg)

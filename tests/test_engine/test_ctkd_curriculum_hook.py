@@ -7,6 +7,7 @@ from distill_helpers import KD_LOSS, build, distiller_cfg, save_teacher
 from mmengine.logging import MessageHub
 
 from vrm_mm.engine.hooks import CTKDCurriculumHook, curriculum_lambda
+from vrm_mm.engine.hooks.ctkd_curriculum_hook import apply_curriculum
 
 CTKD = dict(type='CTKDLoss', temperature_module=dict(type='GlobalTemperature'),
             inputs=dict(preds_S='student.logits', preds_T='teacher.logits'))
@@ -71,3 +72,17 @@ def test_iteration_mode_and_a_distiller_without_ctkd(distiller, tmp_path):
         hook.before_train(runner_at(kd_only))
     with pytest.raises(ValueError, match='epochs must be'):
         CTKDCurriculumHook(epochs=0)
+
+
+def test_apply_curriculum_outside_a_runner(distiller):
+    """Tests and benchmarks set the hook's value from the config alone."""
+    loss = distiller.distill_losses.loss_ctkd
+    hooks = [dict(type='TeacherEvalHook', mode='once'),
+             dict(type='CTKDCurriculumHook', epochs=10)]
+    apply_curriculum(hooks, distiller, epoch=4)
+    assert loss.grl_lambda == pytest.approx(0.5)
+    apply_curriculum(hooks, distiller, epoch=239)
+    assert loss.grl_lambda == 1.0
+    loss.grl_lambda = None
+    apply_curriculum(hooks[:1], distiller)  # no curriculum hook: untouched
+    assert loss.grl_lambda is None

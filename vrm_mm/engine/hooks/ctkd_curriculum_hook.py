@@ -1,8 +1,10 @@
 """CTKD's curriculum: the gradient-reversal strength over training."""
 import math
-from typing import List
+from types import SimpleNamespace
+from typing import List, Sequence
 
 from mmengine.hooks import Hook
+from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
 from vrm_mm.registry import HOOKS
@@ -83,3 +85,18 @@ class CTKDCurriculumHook(Hook):
         for loss in self._losses(runner):
             loss.grl_lambda = value
         runner.message_hub.update_scalar('train/ctkd_lambda', value)
+
+
+def apply_curriculum(custom_hooks: Sequence[dict], model, epoch: int = 0,
+                     iteration: int = 0) -> None:
+    """Outside a Runner (tests, benchmarks): set what every
+    ``CTKDCurriculumHook`` of ``custom_hooks`` (config dicts) sets before
+    the iteration at ``(epoch, iteration)``; other hooks are ignored."""
+    runner = SimpleNamespace(
+        model=model, epoch=epoch, iter=iteration,
+        message_hub=MessageHub.get_instance('apply_curriculum'))
+    for hook in custom_hooks:
+        if hook['type'] in ('CTKDCurriculumHook',
+                            'vrm_mm.CTKDCurriculumHook'):
+            cfg = {k: v for k, v in hook.items() if k != 'type'}
+            CTKDCurriculumHook(**cfg).before_train_iter(runner, iteration)
