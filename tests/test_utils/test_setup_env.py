@@ -90,3 +90,10 @@ def test_scope_qualified_rewrites_only_our_types():
     assert setup_env.scope_qualified(cfg, names) == dict(
         type='ImageClassifier', backbone=dict(type='vrm_mm.CIFARResNet'),
         hooks=[dict(type='vrm_mm.EpochSeedHook'), dict(type='vrm_mm.X')])
+
+
+def test_readme_shows_the_tested_example():
+    """The README's Python example is the one the test above runs."""
+    with open(osp.join(REPO_ROOT, 'README.md')) as f:
+        readme = f.read()
+    assert _readme_example().strip() in readme
