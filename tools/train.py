@@ -18,6 +18,7 @@ from vrm_mm.utils.launch import (
     prepare_cpu_distributed,
 )
 from vrm_mm.utils.resume import find_resumable_checkpoint, make_resume_exact
+from vrm_mm.utils.run_guards import add_run_guards
 from vrm_mm.utils.tool_config import (
     add_common_args,
     parse_common,
@@ -82,6 +83,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     cfg.launcher = args.launcher
     drop_disabled_hooks(cfg)
+    add_run_guards(cfg)  # preemption checkpoint, unreadable samples
     prepare_cpu_distributed(cfg, args.launcher)
     return cfg
 

@@ -1,10 +1,11 @@
 """Importing this package registers vrm_mm's datasets and transforms."""
+from .bad_sample_guard import BadSampleGuard
 from .fashion_mnist_files import prepare_fashion_mnist
 from .filename_labelled_images import FilenameLabelledImages
 from .local_cifar100 import LocalCIFAR100
 from .transforms import VIRTUAL_VIEW_POLICIES, RealVirtualViews
 
 __all__ = [
-    'FilenameLabelledImages', 'LocalCIFAR100', 'RealVirtualViews',
-    'VIRTUAL_VIEW_POLICIES', 'prepare_fashion_mnist'
+    'BadSampleGuard', 'FilenameLabelledImages', 'LocalCIFAR100',
+    'RealVirtualViews', 'VIRTUAL_VIEW_POLICIES', 'prepare_fashion_mnist'
 ]

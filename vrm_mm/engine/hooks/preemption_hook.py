@@ -1,0 +1,155 @@
+"""Save a checkpoint and exit with "resume me" when the job is told to stop.
+
+Cluster schedulers signal a job before they kill it: Slurm sends SIGTERM on
+preemption or ``scancel`` (then SIGKILL after ``KillWait``, 30 s by
+default) and, with ``--signal=USR1@120``, SIGUSR1 two minutes before the time
+limit. ``tools/train.py`` adds :class:`PreemptionHook` to every run.
+"""
+import functools
+import os.path as osp
+import signal
+import threading
+from typing import Callable, Optional, Sequence
+
+import torch
+from mmengine import dist
+from mmengine.hooks import Hook
+from mmengine.runner import EpochBasedTrainLoop, Runner
+
+from vrm_mm.registry import HOOKS
+from vrm_mm.utils.atomic_save import atomic_write_bytes
+
+# sysexits.h EX_TEMPFAIL, "a temporary failure: the user is invited to retry
+# later". Distinct from 1 (our clear errors, Python's tracebacks), 2
+# (argparse), 124 (timeout(1): a hang) and 128+N (killed by signal N).
+EXIT_RESUME = 75
+
+
+def _ignore_in_worker(signals: Sequence[int], init_fn: Optional[Callable],
+                      worker_id: int) -> None:
+    """A data loader worker's init: ignore the stop signals, then the
+    loader's own init. torch's workers otherwise die on SIGTERM (and on
+    SIGUSR1), and the main process raises at once: the iteration could not
+    finish. The workers stop with the main process as usual."""
+    for signum in signals:
+        signal.signal(signum, signal.SIG_IGN)
+    if init_fn is not None:
+        init_fn(worker_id)
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """On SIGTERM or SIGUSR1: finish the iteration, save, exit with 75.
+
+    The signal handler only sets a flag. After each training iteration the
+    flag is all-reduced (max) over the ranks, so that all ranks stop after
+    the same iteration, even when only one was signalled. Rank 0 then saves
+    ``iter_<n>.pth`` (atomically, with the optimizer, schedulers and
+    message hub, as ``CheckpointHook`` saves an iteration checkpoint) and
+    points ``last_checkpoint`` at it, so ``tools/train.py --resume`` finds
+    it; after a barrier every rank exits with status :data:`EXIT_RESUME`
+    (75). A signal during the last iteration of an epoch stops after the
+    epoch-end hooks instead (``epoch_<e>.pth``: the scheduler has stepped, the
+    epoch is done; validation of that epoch is skipped). A file that
+    ``CheckpointHook`` has just written for the same step is not written
+    twice. Data loader workers ignore the signals, so that one sent to the
+    whole process group (as Slurm does) does not kill them mid-batch. Costs one 1-element all-reduce per iteration under DDP.
+
+    Example config (``tools/train.py`` adds the default)::
+
+        custom_hooks = [dict(type='PreemptionHook', signals=['SIGUSR1'])]
+
+    Args:
+        signals: names of the signals that request the stop.
+            Defaults to ``('SIGTERM', 'SIGUSR1')``.
+        exit_code: the exit status after the save. Defaults to 75.
+    """
+
+    priority = 'LOWEST'  # after the logger and CheckpointHook
+
+    def __init__(self, signals=('SIGTERM', 'SIGUSR1'),
+                 exit_code: int = EXIT_RESUME) -> None:
+        unknown = [name for name in signals
+                   if not isinstance(getattr(signal, str(name), None),
+                                     signal.Signals)]
+        if unknown or not signals:
+            raise ValueError(f'PreemptionHook: signals={list(signals)!r}: '
+                             'give signal names such as SIGTERM, SIGUSR1.')
+        self.signals = [getattr(signal, name) for name in signals]
+        self.exit_code = exit_code
+        self.received: Optional[int] = None
+        self._stop_at_epoch_end = False
+        self._previous = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def before_train(self, runner: Runner) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            runner.logger.warning('PreemptionHook: not in the main thread, '
+                                  'signals cannot be handled.')
+            return
+        for signum in self.signals:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        loader = runner.train_dataloader
+        loader.worker_init_fn = functools.partial(
+            _ignore_in_worker, tuple(self.signals), loader.worker_init_fn)
+
+    def after_train(self, runner: Runner) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+    def _stop_requested(self) -> bool:
+        flag = torch.tensor([int(self.received is not None)])
+        dist.all_reduce(flag, op='max')  # no-op in a single process
+        return bool(flag.item())
+
+    def after_train_iter(self, runner: Runner, batch_idx: int,
+                         data_batch=None, outputs=None) -> None:
+        if self._stop_at_epoch_end or not self._stop_requested():
+            return
+        loop = runner.train_loop
+        if isinstance(loop, EpochBasedTrainLoop) and (
+                batch_idx + 1 == len(loop.dataloader)):
+            self._stop_at_epoch_end = True
+            return
+        step = runner.iter + 1
+        self._save_and_exit(runner, f'iter_{step}.pth', by_epoch=False,
+                            meta=dict(epoch=runner.epoch, iter=step))
+
+    def after_train_epoch(self, runner: Runner) -> None:
+        if self._stop_at_epoch_end:
+            step = runner.epoch + 1
+            self._save_and_exit(runner, f'epoch_{step}.pth', by_epoch=True,
+                                meta=dict(epoch=step, iter=runner.iter))
+
+    def _save_and_exit(self, runner: Runner, filename: str, by_epoch: bool,
+                       meta: dict) -> None:
+        path = osp.join(runner.work_dir, filename)
+        last = runner.message_hub.get_info('last_ckpt')
+        if last is None or osp.basename(last) != filename:
+            runner.save_checkpoint(runner.work_dir, filename,
+                                   by_epoch=by_epoch, meta=meta)
+            runner.message_hub.update_info('last_ckpt', path)
+            if dist.is_main_process():
+                atomic_write_bytes(
+                    path.encode(), osp.join(runner.work_dir,
+                                            'last_checkpoint'))
+        else:
+            path = last
+        dist.barrier()  # rank 0 has written before any rank exits
+        # persistent workers ignore SIGTERM, which multiprocessing's exit
+        # handler sends its daemons before joining them: stop them now
+        workers = getattr(runner.train_dataloader, '_iterator', None)
+        if workers is not None:
+            workers._shutdown_workers()
+        name = (signal.Signals(self.received).name
+                if self.received is not None else 'a signal on another rank')
+        runner.logger.info(
+            f'PreemptionHook: {name} received; stopped after iteration '
+            f'{meta["iter"]} (epoch {runner.epoch + 1}) and saved {path}. '
+            f'Exiting with status {self.exit_code}: continue with '
+            'tools/train.py CONFIG --resume.')
+        raise SystemExit(self.exit_code)
