@@ -5,6 +5,7 @@ preemption or ``scancel`` (then SIGKILL after ``KillWait``, 30 s by
 default) and, with ``--signal=USR1@120``, SIGUSR1 two minutes before the time
 limit. ``tools/train.py`` adds :class:`PreemptionHook` to every run.
 """
+import atexit
 import functools
 import os.path as osp
 import signal
@@ -37,6 +38,16 @@ def _ignore_in_worker(signals: Sequence[int], init_fn: Optional[Callable],
         init_fn(worker_id)
 
 
+def _stop_workers(loader) -> None:
+    """Shut the loader's worker processes down now. They ignore SIGTERM,
+    which multiprocessing's exit handler sends its daemons before joining
+    them: left running, they would hang the exit of a finished (or
+    failed) run."""
+    workers = getattr(loader, '_iterator', None)
+    if workers is not None and hasattr(workers, '_shutdown_workers'):
+        workers._shutdown_workers()
+
+
 @HOOKS.register_module()
 class PreemptionHook(Hook):
     """On SIGTERM or SIGUSR1: finish the iteration, save, exit with 75.
@@ -53,7 +64,8 @@ class PreemptionHook(Hook):
     epoch is done; validation of that epoch is skipped). A file that
     ``CheckpointHook`` has just written for the same step is not written
     twice. Data loader workers ignore the signals, so that one sent to the
-    whole process group (as Slurm does) does not kill them mid-batch. Costs one 1-element all-reduce per iteration under DDP.
+    whole process group (as Slurm does) does not kill them mid-batch.
+    Costs one 1-element all-reduce per iteration under DDP.
 
     Example config (``tools/train.py`` adds the default)::
 
@@ -95,8 +107,11 @@ class PreemptionHook(Hook):
         loader = runner.train_dataloader
         loader.worker_init_fn = functools.partial(
             _ignore_in_worker, tuple(self.signals), loader.worker_init_fn)
+        # atexit runs last-registered first: before multiprocessing's
+        atexit.register(_stop_workers, loader)
 
     def after_train(self, runner: Runner) -> None:
+        _stop_workers(runner.train_dataloader)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous = {}
@@ -140,11 +155,7 @@ class PreemptionHook(Hook):
         else:
             path = last
         dist.barrier()  # rank 0 has written before any rank exits
-        # persistent workers ignore SIGTERM, which multiprocessing's exit
-        # handler sends its daemons before joining them: stop them now
-        workers = getattr(runner.train_dataloader, '_iterator', None)
-        if workers is not None:
-            workers._shutdown_workers()
+        _stop_workers(runner.train_dataloader)
         name = (signal.Signals(self.received).name
                 if self.received is not None else 'a signal on another rank')
         runner.logger.info(
