@@ -14,6 +14,7 @@ from vrm_mm.utils.cli import clear_errors
 from vrm_mm.utils.default_hooks import drop_disabled_hooks
 from vrm_mm.utils.errors import VrmMmError
 from vrm_mm.utils.launch import (
+    close_distributed,
     disable_amp_without_gpu,
     prepare_cpu_distributed,
 )
@@ -105,6 +106,7 @@ def main(argv=None) -> None:
     # data files; anything else is a bug and keeps its traceback
     with clear_errors('training', (FileNotFoundError, VrmMmError)):
         runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -51,3 +51,11 @@ def disable_amp_without_gpu(cfg: Config) -> None:
 def set_local_rank_env(local_rank: int) -> None:
     """Export ``LOCAL_RANK`` for launchers that pass it as an argument."""
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
+
+
+def close_distributed() -> None:
+    """Destroy the default process group, if one was started, once training
+    is over: left to the interpreter's exit, gloo's threads can abort the
+    process ("terminate called without an active exception", exit -6)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
