@@ -7,7 +7,12 @@ from torch import nn
 from vrm_mm.registry import MODELS
 from vrm_mm.utils.suggest import did_you_mean
 
-from .named_inputs import CONNECTOR_PREFIX, check_input_name, check_loss_inputs
+from .named_inputs import (
+    CONNECTOR_PREFIX,
+    check_input_name,
+    check_loss_inputs,
+    input_names,
+)
 
 STUDENT_LOSS = 'loss_cls'  # the student's own classification loss
 
@@ -48,8 +53,8 @@ def build_connectors(
         where = f'connectors.{name}'
         if 'input' not in cfg:
             raise ValueError(
-                f'{where}: missing `input`, the name the connector reads, '
-                "e.g. input='student.pre_logits'.")
+                f'{where}: missing `input`, the name the connector reads '
+                "(or a list of names), e.g. input='student.pre_logits'.")
         sources[name] = cfg.pop('input')
         # connectors read model outputs and labels, not other connectors
         check_input_name(sources[name], (), f'{where}.input')
@@ -83,9 +88,9 @@ def build_losses(
         check_loss_inputs(name, modules[name], loss_inputs, connector_names)
         inputs[name] = dict(loss_inputs)
     used = {
-        source[len(CONNECTOR_PREFIX):]
+        name[len(CONNECTOR_PREFIX):]
         for loss_inputs in inputs.values() for source in loss_inputs.values()
-        if source.startswith(CONNECTOR_PREFIX)
+        for name in input_names(source) if name.startswith(CONNECTOR_PREFIX)
     }
     unused = [name for name in connector_names if name not in used]
     if unused:

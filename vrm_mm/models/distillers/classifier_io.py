@@ -1,7 +1,8 @@
 """Read logits, pooled features and feature maps off mmpretrain classifiers.
 
 An ``ImageClassifier`` (CNNs, ViTs) exposes every output: ``feats`` (the
-backbone's last output), ``pre_logits`` (the head's ``pre_logits``: the
+backbone's last output), ``feats.<i>`` (stage i, see :mod:`.stage_taps`),
+``pre_logits`` (the head's ``pre_logits``: the
 pooled neck output for a linear head) and ``logits``. Classifiers without a
 ``head`` (``TimmClassifier``, ``HuggingFaceClassifier``) give logits only.
 """
@@ -12,6 +13,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from .named_inputs import OUTPUTS
+from .stage_taps import run_tapped_backbone
 
 HEAD_INPUTS = 'head_inputs'  # what the head reads: the neck's output
 
@@ -41,15 +43,20 @@ def num_classes(model: nn.Module) -> Optional[int]:
 
 def run_classifier(model: nn.Module, inputs: Tensor,
                    outputs: Set[str]) -> Dict[str, Any]:
-    """One forward pass; returns ``logits`` plus the requested ``outputs``.
+    """One forward pass; returns ``logits`` plus the requested ``outputs``
+    (``pre_logits``, ``feats``, ``feats.<i>``).
 
     For a classifier with a head, the result also holds ``head_inputs``
     (the neck output) for :func:`classification_loss`.
     """
     if not has_head(model):
         return {'logits': model(inputs, mode='tensor')}
-    feats = model.extract_feat(inputs, stage='backbone')
-    result = {}
+    stages = [int(output.split('.')[1]) for output in outputs
+              if output.startswith('feats.')]
+    if stages:
+        feats, result = run_tapped_backbone(model, inputs, stages)
+    else:
+        feats, result = model.extract_feat(inputs, stage='backbone'), {}
     if 'feats' in outputs:
         result['feats'] = feats[-1]
     if model.with_neck:

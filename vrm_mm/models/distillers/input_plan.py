@@ -6,7 +6,8 @@ from torch import nn
 from vrm_mm.utils.errors import DistillDataError
 
 from .classifier_io import available_outputs, num_classes
-from .named_inputs import GT_LABEL, parse_model_output
+from .named_inputs import DATA_FIELDS, input_names, parse_model_output
+from .stage_taps import check_stage_taps
 
 
 class InputPlan:
@@ -25,8 +26,8 @@ class InputPlan:
         num_views: Per model, how many views (0 .. n-1) it must run on. The
             student always runs on view 0, for its own loss.
         outputs: Per model, the outputs to compute besides ``logits``
-            (``pre_logits``, ``feats``).
-        needs_gt_label: Whether any loss reads ``gt_label``.
+            (``pre_logits``, ``feats``, ``feats.<i>``).
+        fields: The per-sample data fields read (``gt_label``, ...).
     """
 
     def __init__(self, loss_inputs: Mapping[str, Mapping[str, str]],
@@ -34,30 +35,38 @@ class InputPlan:
                  models: Mapping[str, nn.Module]) -> None:
         readers = {}  # input name -> the first loss/connector reading it
         for name, source in connector_inputs.items():
-            readers.setdefault(source, f'connectors.{name}')
+            for item in input_names(source):
+                readers.setdefault(item, f'connectors.{name}')
         for loss, inputs in loss_inputs.items():
             for source in inputs.values():
-                readers.setdefault(source, loss)
-        self.needs_gt_label = GT_LABEL in readers
+                for item in input_names(source):
+                    readers.setdefault(item, loss)
+        self.fields = [field for field in DATA_FIELDS if field in readers]
         self.num_views: Dict[str, int] = dict(student=1, teacher=0)
         self.outputs: Dict[str, set] = dict(student=set(), teacher=set())
         self._farthest_view = {}  # model -> (input name, view, reader)
+        stage_readers = dict(student={}, teacher={})  # stage -> reader
         for name, reader in readers.items():
             output = parse_model_output(name)
             if output is None:
                 continue
             model = models[output.model]
-            if output.output not in available_outputs(model):
+            if output.kind not in available_outputs(model):
                 raise ValueError(
                     f'{reader} reads {output.model}.{output.output}, which '
                     f'{type(model).__name__} does not expose (it gives '
                     f'{", ".join(sorted(available_outputs(model)))}); use '
                     'an ImageClassifier for pre_logits and feats.')
             self.outputs[output.model].add(output.output)
+            if output.stage is not None:
+                stage_readers[output.model].setdefault(output.stage, reader)
             if output.view + 1 > self.num_views[output.model]:
                 self.num_views[output.model] = output.view + 1
                 self._farthest_view[output.model] = (name, output.view,
                                                      reader)
+        for name, readers_of_stage in stage_readers.items():
+            if readers_of_stage:
+                check_stage_taps(models[name], name, readers_of_stage)
         _check_num_classes(loss_inputs, models)
 
     def check_num_views(self, num_views: int) -> None:
@@ -78,9 +87,11 @@ def _check_num_classes(loss_inputs: Mapping[str, Mapping[str, str]],
     if None in counts.values() or counts['student'] == counts['teacher']:
         return
     for loss, inputs in loss_inputs.items():
+        names = [name for source in inputs.values()
+                 for name in input_names(source)]
         compared = {
             output.model
-            for output in map(parse_model_output, inputs.values())
+            for output in map(parse_model_output, names)
             if output is not None and output.output == 'logits'
         }
         if len(compared) == 2:

@@ -5,18 +5,24 @@ Grammar::
     <model>.<output>[<view>]   model: student | teacher
                                output: logits (B x C), pre_logits (the
                                    head's input, pooled, B x D), feats (the
-                                   backbone's last output, B x C x H x W)
+                                   backbone's last output, B x C x H x W),
+                                   feats.<i> (backbone stage i, numbered as
+                                   the backbone's ``out_indices``)
                                view: '' (view 0, the real view),
                                    '_virtual' (view 1), '_virtual2', ...
     gt_label                   class indices, LongTensor B
+    sample_idx                 dataset indices, LongTensor B
+    contrast_idx               per-sample contrast indices (CRD), stacked
     connectors.<name>          the output of a connector
 
+An input may also be a list of names: the loss or connector then gets the
+list of their values, in order (e.g. the stages of attention transfer).
 Names are checked when the distiller is built, against each loss's
 ``forward`` signature, so a typo fails before the first training step.
 """
 import inspect
 import re
-from typing import Collection, Mapping, NamedTuple, Optional
+from typing import Collection, List, Mapping, NamedTuple, Optional
 
 from torch import nn
 
@@ -25,18 +31,31 @@ from vrm_mm.utils.suggest import did_you_mean
 MODELS_WITH_OUTPUTS = ('student', 'teacher')
 OUTPUTS = ('logits', 'pre_logits', 'feats')
 GT_LABEL = 'gt_label'
+# per-sample fields of the data samples (see data_fields.py)
+DATA_FIELDS = (GT_LABEL, 'sample_idx', 'contrast_idx')
 CONNECTOR_PREFIX = 'connectors.'
 
-_MODEL_OUTPUT = re.compile(r'^(student|teacher)\.(logits|pre_logits|feats)'
+_MODEL_OUTPUT = re.compile(r'^(student|teacher)\.'
+                           r'(logits|pre_logits|feats(?:\.(\d+))?)'
                            r'(_virtual(\d*))?$')
 
 
 class ModelOutput(NamedTuple):
-    """A parsed ``<model>.<output>[<view>]`` name."""
+    """A parsed ``<model>.<output>[<view>]`` name.
+
+    ``output`` is the key of the forward result (``feats.1`` for a stage
+    tap), ``kind`` the output without its stage and ``stage`` the stage
+    index or None.
+    """
 
     model: str
     output: str
     view: int
+    stage: Optional[int] = None
+
+    @property
+    def kind(self) -> str:
+        return self.output.split('.')[0]
 
 
 def view_suffix(view: int) -> str:
@@ -51,7 +70,9 @@ def parse_model_output(name: str) -> Optional[ModelOutput]:
     match = _MODEL_OUTPUT.match(name)
     if match is None:
         return None
-    model, output, virtual, number = match.groups()
+    model, output, stage, virtual, number = match.groups()
+    if stage is not None and str(int(stage)) != stage:
+        return None  # 'feats.01' names no stage
     if virtual is None:
         view = 0
     elif not number:
@@ -60,37 +81,49 @@ def parse_model_output(name: str) -> Optional[ModelOutput]:
         view = int(number)
     else:  # '_virtual0', '_virtual1', '_virtual02' name no view
         return None
-    return ModelOutput(model, output, view)
+    return ModelOutput(model, output, view,
+                       None if stage is None else int(stage))
+
+
+def input_names(source: object) -> List[object]:
+    """The names of one input: ``[source]``, or the list it is."""
+    return list(source) if isinstance(source, (list, tuple)) else [source]
 
 
 def _view0_names(connector_names: Collection[str]) -> list:
     return [f'{model}.{output}' for model in MODELS_WITH_OUTPUTS
-            for output in OUTPUTS] + [GT_LABEL] + [
+            for output in OUTPUTS] + list(DATA_FIELDS) + [
                 CONNECTOR_PREFIX + name for name in connector_names]
 
 
-def check_input_name(name: object, connector_names: Collection[str],
+def check_input_name(source: object, connector_names: Collection[str],
                      where: str) -> None:
-    """Raise a ValueError listing the valid names if ``name`` is not one.
+    """Raise a ValueError listing the valid names if ``source`` is not one
+    (or, for a list, if it is empty or any of its items is not one).
 
     Args:
-        name: The input name from the config.
+        source: The input name from the config, or a list of names.
         connector_names: The configured connectors (``connectors.<name>``
             is valid for these).
         where: The config location, for the message.
     """
-    if isinstance(name, str) and (
-            name == GT_LABEL or parse_model_output(name) is not None
-            or (name.startswith(CONNECTOR_PREFIX)
-                and name[len(CONNECTOR_PREFIX):] in connector_names)):
-        return
-    valid = _view0_names(connector_names)
-    hint = did_you_mean(name, valid) if isinstance(name, str) else ''
-    raise ValueError(
-        f'{where}: unknown input name {name!r}.{hint} Valid names: '
-        f'{", ".join(valid)}; the student./teacher. names also end in '
-        '_virtual, _virtual2, ... for views 1, 2, ... of multi-view '
-        'batches.')
+    if isinstance(source, (list, tuple)) and not source:
+        raise ValueError(f'{where}: an empty list of input names; give at '
+                         "least one, e.g. ['student.feats.1'].")
+    for name in input_names(source):
+        if isinstance(name, str) and (
+                name in DATA_FIELDS or parse_model_output(name) is not None
+                or (name.startswith(CONNECTOR_PREFIX)
+                    and name[len(CONNECTOR_PREFIX):] in connector_names)):
+            continue
+        valid = _view0_names(connector_names)
+        hint = did_you_mean(name, valid) if isinstance(name, str) else ''
+        raise ValueError(
+            f'{where}: unknown input name {name!r}.{hint} Valid names: '
+            f'{", ".join(valid)}; feats.<i> reads backbone stage i (e.g. '
+            "'student.feats.1'); the student./teacher. names also end in "
+            '_virtual, _virtual2, ... for views 1, 2, ... of multi-view '
+            'batches; a list of names passes the list of their values.')
 
 
 def check_loss_inputs(loss_name: str, loss: nn.Module,

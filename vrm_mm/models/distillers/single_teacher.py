@@ -13,10 +13,15 @@ from vrm_mm.utils.errors import DistillConfigError, DistillDataError
 from vrm_mm.utils.suggest import did_you_mean
 
 from .build_parts import STUDENT_LOSS, build_connectors, build_losses
-from .classifier_io import classification_loss, run_classifier_on_views
+from .classifier_io import (
+    HEAD_INPUTS,
+    classification_loss,
+    run_classifier_on_views,
+)
+from .data_fields import data_field
 from .input_plan import InputPlan
 from .model_cfg import load_model_cfg
-from .named_inputs import CONNECTOR_PREFIX, GT_LABEL, OUTPUTS, view_suffix
+from .named_inputs import CONNECTOR_PREFIX, view_suffix
 from .speed_options import SpeedOptions
 from .teacher_input import build_teacher_input_transform
 
@@ -66,8 +71,10 @@ class SingleTeacherDistiller(BaseModel):
     (BatchNorm statistics per view) or, with ``joint_view_forward=True``,
     in one pass over the concatenated views. Losses take named inputs (see
     :mod:`.named_inputs`): ``student.logits``, ``teacher.logits``,
-    ``student.pre_logits``, ``student.feats``, their ``_virtual``
-    variants, ``gt_label`` and ``connectors.<name>``.
+    ``student.pre_logits``, ``student.feats``, any backbone stage
+    ``student.feats.<i>`` (:mod:`.stage_taps`), their ``_virtual``
+    variants, ``gt_label``, ``sample_idx``, ``contrast_idx`` and
+    ``connectors.<name>``; an input may be a list of names.
 
     **Losses.** ``loss_cls`` is the student's own loss on view 0 times
     ``student_loss_weight`` (skipped at 0). Each distillation loss gets its
@@ -219,12 +226,11 @@ class SingleTeacherDistiller(BaseModel):
             self.student, views[:self.plan.num_views['student']],
             self.plan.outputs['student'], self.joint_view_forward)
         named.update(self._name_outputs('student', student))
-        if self.plan.needs_gt_label:
-            named[GT_LABEL] = torch.cat(
-                [sample.gt_label for sample in data_samples])
+        for field in self.plan.fields:
+            named[field] = data_field(data_samples, field, views[0].device)
         for name, connector in self.connectors.items():
             named[CONNECTOR_PREFIX + name] = connector(
-                named[self.connector_inputs[name]])
+                _lookup(named, self.connector_inputs[name]))
 
         losses = {}
         if self.student_loss_weight:
@@ -233,7 +239,7 @@ class SingleTeacherDistiller(BaseModel):
             _merge_terms(losses, own, 'the student')
         for name, loss in self.distill_losses.items():
             kwargs = {
-                arg: _float32(named[source])
+                arg: _lookup(named, source, _float32)
                 for arg, source in self.loss_inputs[name].items()
             }
             with torch.autocast(views[0].device.type, enabled=False):
@@ -280,8 +286,16 @@ class SingleTeacherDistiller(BaseModel):
             f'{model}.{key}{view_suffix(view)}': value
             for view, result in enumerate(results)
             for key, value in result.items()
-            if key in OUTPUTS
+            if key != HEAD_INPUTS
         }
+
+
+def _lookup(named: Mapping[str, Tensor], source: Union[str, Sequence[str]],
+            convert=lambda value: value):
+    """The value of an input name, or the list of values of a list."""
+    if isinstance(source, str):
+        return convert(named[source])
+    return [convert(named[name]) for name in source]
 
 
 def _merge_terms(losses: Dict[str, Tensor], terms: Mapping,
