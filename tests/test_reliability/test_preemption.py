@@ -71,8 +71,7 @@ def train_and_signal(config: str, work_dir: str, options, signum):
 
 
 @pytest.mark.parametrize('iteration,workers,saved', [
-    pytest.param(6, 2, 'iter_6.pth', marks=pytest.mark.xfail(
-        reason='mid-epoch resume after preemption not yet exact')),
+    (6, 2, 'iter_6.pth'),  # mid-epoch, with data loader workers
     (4, 0, 'epoch_1.pth'),  # last batch of epoch 1: stops after its end
 ])
 def test_sigterm_saves_exits_75_and_resumes_exactly(data, tmp_path,
@@ -100,11 +99,5 @@ def test_sigterm_saves_exits_75_and_resumes_exactly(data, tmp_path,
     assert meta['iter'] == iteration
 
     train_in_process(CONFIG, work_dir, *options, resume=True)
-    if saved.startswith('iter_'):
-        # KNOWN GAP: resuming this mid-epoch checkpoint does not yet give
-        # the straight run's weights (56 tensors differ); only check that
-        # the resumed run completes
-        assert checkpoints(work_dir)[-1] == 'epoch_3.pth'
-        return
     assert_same_weights(weights(osp.join(reference, 'epoch_3.pth')),
                         weights(osp.join(work_dir, 'epoch_3.pth')))

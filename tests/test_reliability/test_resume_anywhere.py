@@ -138,8 +138,25 @@ def test_skipped_batches_are_not_loaded():
     assert [batch.tolist() for batch in loader] == straight[2:]
     assert dataset.loaded == [i for batch in straight[2:] for i in batch]
     assert len(loader) == 4
-    # only the next pass skips
+    batches.skip = 0  # what the loop does after the epoch
     generator.manual_seed(0)
+    assert [batch.tolist() for batch in loader] == straight
+
+
+@pytest.mark.parametrize('persistent', [False, True])
+def test_skipping_holds_for_loaders_with_workers(persistent):
+    # a DataLoader with workers calls iter() on its batch sampler twice
+    # when it builds its iterator: a skip consumed by the first call was
+    # lost (a mid-epoch resume with workers retrained the epoch's start)
+    straight = [batch.tolist() for batch in DataLoader(CountingDataset(),
+                                                       batch_size=3)]
+    loader = DataLoader(CountingDataset(), batch_size=3, num_workers=1,
+                        persistent_workers=persistent)
+    batches = SkippableBatchSampler(loader.batch_sampler)
+    object.__setattr__(loader, 'batch_sampler', batches)
+    batches.skip = 3  # the resumed epoch: the loader's first iterator
+    assert [batch.tolist() for batch in loader] == straight[3:]
+    batches.skip = 0
     assert [batch.tolist() for batch in loader] == straight
 
 

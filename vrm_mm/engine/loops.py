@@ -15,7 +15,9 @@ class SkippableBatchSampler:
     """A batch sampler whose next pass can start at a given batch.
 
     The skipped batches are drawn as index lists only: no sample of them is
-    loaded. ``len`` stays the full epoch's, as the loggers expect.
+    loaded. ``len`` stays the full epoch's, as the loggers expect. ``skip``
+    holds until it is reset: a DataLoader with workers calls ``iter`` twice
+    when it builds its iterator, and the second pass must skip too.
 
     Args:
         batch_sampler: the data loader's batch sampler.
@@ -31,8 +33,7 @@ class SkippableBatchSampler:
         return self.batch_sampler.sampler
 
     def __iter__(self) -> Iterator[List[int]]:
-        skip, self.skip = self.skip, 0
-        return itertools.islice(iter(self.batch_sampler), skip, None)
+        return itertools.islice(iter(self.batch_sampler), self.skip, None)
 
     def __len__(self) -> int:
         return len(self.batch_sampler)
@@ -80,6 +81,7 @@ class MidEpochResumeTrainLoop(EpochBasedTrainLoop):
         self._batches.skip = start
         for idx, data_batch in enumerate(self.dataloader, start):
             self.run_iter(idx, data_batch)
+        self._batches.skip = 0
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
 
