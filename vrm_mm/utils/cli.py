@@ -2,6 +2,7 @@
 import contextlib
 import os
 import sys
+import traceback
 from typing import Iterator, Tuple, Type
 
 TRACEBACK_ENV = 'VRM_MM_TRACEBACK'
@@ -24,4 +25,8 @@ def clear_errors(stage: str,
         print(f'\nvrm_mm: {stage} failed: {name}: {error}\n'
               f'(set {TRACEBACK_ENV}=1 for the full traceback)',
               file=sys.stderr)
+        # free the failed frames' locals now: a live data loader iterator
+        # among them would keep its workers, which ignore SIGTERM (see
+        # PreemptionHook), and multiprocessing's exit would wait for them
+        traceback.clear_frames(error.__traceback__)
         sys.exit(1)
