@@ -4,6 +4,9 @@
 #   bash tools/dist_train.sh CONFIG GPUS [train.py args]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT, e.g. on node 0 of 2:
 #   NNODES=2 NODE_RANK=0 MASTER_ADDR=10.0.0.1 bash tools/dist_train.sh CFG 8
+# Exits with 75 when training stopped to be resumed (SIGTERM/SIGUSR1 to a
+# rank, see PreemptionHook): torchrun would report that as a crash, so the
+# ranks leave the status in a file and exit 0.
 set -euo pipefail
 CONFIG=$1
 GPUS=$2
@@ -13,6 +16,10 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
 
+STATUS_FILE=$(mktemp)
+trap 'rm -f "$STATUS_FILE"' EXIT
+status=0
+VRM_MM_EXIT_STATUS_FILE="$STATUS_FILE" \
 PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
@@ -22,4 +29,8 @@ PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
     --master_port="$PORT" \
     "$(dirname "$0")/train.py" \
     "$CONFIG" \
-    --launcher pytorch "${@:3}"
+    --launcher pytorch "${@:3}" || status=$?
+if [ "$status" -eq 0 ] && [ -s "$STATUS_FILE" ]; then
+    status=$(cat "$STATUS_FILE")
+fi
+exit "$status"

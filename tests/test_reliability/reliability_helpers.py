@@ -7,6 +7,7 @@ import importlib.util
 import os
 import os.path as osp
 import shutil
+import socket
 import subprocess
 import sys
 from typing import Dict, Iterator, List
@@ -108,6 +109,13 @@ def run_tool(args: List[str], **env_vars: str) -> subprocess.CompletedProcess:
     env.pop('VRM_MM_TRACEBACK', None)
     return subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True,
                           text=True, timeout=300, input='')
+
+
+def free_port() -> int:
+    """A TCP port free on this machine now (for torchrun's rendezvous)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def stopped_at(reference: str, name: str, work_dir: str) -> str:

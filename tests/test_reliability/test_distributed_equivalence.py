@@ -16,7 +16,6 @@ compared after 8 steps.
 """
 import os.path as osp
 import re
-import socket
 
 import pytest
 import torch
@@ -24,6 +23,7 @@ from distill_helpers import save_teacher, tiny_classifier
 from reliability_helpers import (
     REPO_ROOT,
     data_options,
+    free_port,
     prepare_data,
     run_tool,
     train_in_process,
@@ -49,12 +49,6 @@ def data(tmp_path_factory):
     save_teacher(data['teacher'], tiny_classifier(num_classes=5,
                                                   in_channels=1))
     return data
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def one_and_two_ranks(tmp_path, data, *options: str):

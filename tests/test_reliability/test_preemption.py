@@ -15,21 +15,25 @@ import time
 
 import pytest
 import torch
+from distill_helpers import save_teacher, tiny_classifier
 from reliability_helpers import (
     CONFIG,
     REPO_ROOT,
     assert_same_weights,
     checkpoints,
     data_options,
+    free_port,
     prepare_data,
+    run_tool,
     train_in_process,
     weights,
 )
-from signal_hook_for_tests import WAITING
+from signal_hook_for_tests import WAITING, exit_file
 
 from vrm_mm.engine.hooks.preemption_hook import EXIT_RESUME
 
 HERE = osp.dirname(osp.abspath(__file__))
+DDP_CONFIG = osp.join(HERE, 'data', 'tiny_distiller_ddp.py')
 
 
 @pytest.fixture(scope='module')
@@ -101,3 +105,34 @@ def test_sigterm_saves_exits_75_and_resumes_exactly(data, tmp_path,
     train_in_process(CONFIG, work_dir, *options, resume=True)
     assert_same_weights(weights(osp.join(reference, 'epoch_3.pth')),
                         weights(osp.join(work_dir, 'epoch_3.pth')))
+
+
+def test_under_torchrun_all_ranks_stop_after_the_same_iteration(data,
+                                                               tmp_path):
+    # only rank 1 is signalled: the flag is all-reduced after every
+    # iteration, so rank 0 stops after the same one and saves
+    work_dir = str(tmp_path / 'ranks')
+    config = tmp_path / 'signalled_ddp.py'
+    config.write_text(
+        f'_base_ = [{DDP_CONFIG!r}]\n'
+        "custom_imports = dict(imports=['signal_hook_for_tests'])\n"
+        'custom_hooks = [dict(type="SignalAtIterationForTests", '
+        'iteration=3, send="SIGUSR1", rank=1)]\n'
+        'train_cfg = dict(max_epochs=3)\n')
+    teacher = str(tmp_path / 'teacher_5_classes.pth')
+    save_teacher(teacher, tiny_classifier(num_classes=5, in_channels=1))
+    result = run_tool(['bash', 'tools/dist_train.sh', str(config), '2',
+                       '--work-dir', work_dir, '--cfg-options',
+                       *data_options(data), f'model.teacher_ckpt={teacher}'],
+                      PORT=str(free_port()), PYTHONPATH=HERE)
+    log = result.stdout + result.stderr
+    assert result.returncode == EXIT_RESUME, log[-3000:]
+    assert 'Traceback' not in log
+    assert ('PreemptionHook: another rank received a stop signal; stopped '
+            'after iteration 3 ') in log  # rank 0's log
+    # runner.iter when each rank exited: 2, i.e. after iteration 3
+    assert [open(exit_file(work_dir, rank)).read() for rank in (0, 1)] == [
+        '2', '2']
+    assert checkpoints(work_dir)[-1] == 'iter_3.pth'
+    assert torch.load(osp.join(work_dir, 'iter_3.pth'), map_location='cpu',
+                      weights_only=False)['meta']['iter'] == 3

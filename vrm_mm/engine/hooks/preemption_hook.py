@@ -7,6 +7,7 @@ limit. ``tools/train.py`` adds :class:`PreemptionHook` to every run.
 """
 import atexit
 import functools
+import os
 import os.path as osp
 import signal
 import threading
@@ -24,6 +25,10 @@ from vrm_mm.utils.atomic_save import atomic_write_bytes
 # later". Distinct from 1 (our clear errors, Python's tracebacks), 2
 # (argparse), 124 (timeout(1): a hang) and 128+N (killed by signal N).
 EXIT_RESUME = 75
+# Set by a launcher that reports a rank's non-zero exit as a crash (torchrun
+# does, and stops the other ranks): the ranks then exit 0 and each node's
+# local rank 0 writes the status to this file (see tools/dist_train.sh).
+STATUS_FILE_ENV = 'VRM_MM_EXIT_STATUS_FILE'
 
 
 def _ignore_in_worker(signals: Sequence[int], init_fn: Optional[Callable],
@@ -65,6 +70,9 @@ class PreemptionHook(Hook):
     ``CheckpointHook`` has just written for the same step is not written
     twice. Data loader workers ignore the signals, so that one sent to the
     whole process group (as Slurm does) does not kill them mid-batch.
+    Under a launcher that sets ``VRM_MM_EXIT_STATUS_FILE`` (torchrun via
+    ``tools/dist_train.sh``, which would report 75 as a crash) the ranks
+    exit 0 and the status goes to that file.
     Costs one 1-element all-reduce per iteration under DDP.
 
     Example config (``tools/train.py`` adds the default)::
@@ -156,11 +164,17 @@ class PreemptionHook(Hook):
             path = last
         dist.barrier()  # rank 0 has written before any rank exits
         _stop_workers(runner.train_dataloader)
-        name = (signal.Signals(self.received).name
-                if self.received is not None else 'a signal on another rank')
+        why = (f'{signal.Signals(self.received).name} received'
+               if self.received is not None else
+               'another rank received a stop signal')
         runner.logger.info(
-            f'PreemptionHook: {name} received; stopped after iteration '
+            f'PreemptionHook: {why}; stopped after iteration '
             f'{meta["iter"]} (epoch {runner.epoch + 1}) and saved {path}. '
             f'Exiting with status {self.exit_code}: continue with '
             'tools/train.py CONFIG --resume.')
-        raise SystemExit(self.exit_code)
+        status_file = os.environ.get(STATUS_FILE_ENV)
+        if not status_file:
+            raise SystemExit(self.exit_code)
+        if int(os.environ.get('LOCAL_RANK', 0)) == 0:
+            atomic_write_bytes(str(self.exit_code).encode(), status_file)
+        raise SystemExit(0)
