@@ -6,9 +6,10 @@ from .epoch_seed_hook import EpochSeedHook
 from .nan_guard_hook import NanGuardHook
 from .preemption_hook import PreemptionHook
 from .teacher_eval_hook import TeacherEvalHook
+from .train_subset_accuracy_hook import TrainSubsetAccuracyHook
 
 __all__ = [
     'DistillLossWarmupHook', 'TeacherEvalHook', 'EpochSeedHook',
     'NanGuardHook', 'PreemptionHook', 'BadSampleLogHook',
-    'CTKDCurriculumHook', 'curriculum_lambda'
+    'CTKDCurriculumHook', 'curriculum_lambda', 'TrainSubsetAccuracyHook'
 ]
