@@ -116,9 +116,22 @@ def test_options_reach_rand_augment():
         RANDAUG_POLICIES['timm_increasing'])
 
 
+def test_zero_ops_means_no_rand_augment():
+    img = _image((8, 8, 3))
+    views = RealVirtualViews(view_transforms=[], num_ops=0, magnitude=10)
+    real, virtual = views(dict(img=img))['img']
+    np.testing.assert_array_equal(real, img)
+    np.testing.assert_array_equal(virtual, img)
+    cut = RealVirtualViews(view_transforms=[], num_ops=0, cutout_shape=4)
+    virtual = cut(dict(img=img))['img'][1]
+    changed = (virtual != img).any(axis=2)
+    assert 0 < changed.sum() <= 16  # a 4 x 4 square, clipped at the border
+    assert (virtual[changed] == 128).all()  # only the Cutout
+
+
 def test_bad_options_have_clear_errors():
     with pytest.raises(ValueError, match='num_ops'):
-        RealVirtualViews(view_transforms=[], num_ops=0)
+        RealVirtualViews(view_transforms=[], num_ops=-1)
     with pytest.raises(ValueError, match='magnitude'):
         RealVirtualViews(view_transforms=[], magnitude=11)
     with pytest.raises(ValueError, match='pad_val'):

@@ -64,7 +64,9 @@ class RealVirtualViews(MultiView):
     Args:
         view_transforms: transforms (configs or callables) of the real view,
             also the first stage of the virtual view.
-        num_ops: RandAugment operations per virtual view.
+        num_ops: RandAugment operations per virtual view; 0: none (the
+            virtual view is then an independent draw of
+            ``view_transforms``, plus Cutout if set).
         magnitude: RandAugment magnitude level, 0 to ``total_level``.
         total_level: the magnitude scale's maximum.
         magnitude_std: RandAugment magnitude noise (0: fixed magnitude).
@@ -86,8 +88,11 @@ class RealVirtualViews(MultiView):
                  cutout_shape: Optional[Union[int, tuple]] = None,
                  cutout_prob: float = 1.0,
                  pad_val: int = 128) -> None:
-        if not isinstance(num_ops, int) or num_ops < 1:
-            raise ValueError(f'num_ops must be a positive int, got {num_ops}')
+        if isinstance(num_ops, bool) or not isinstance(
+                num_ops, int) or num_ops < 0:
+            raise ValueError(
+                f'num_ops must be an int >= 0 (0: no RandAugment), got '
+                f'{num_ops!r}')
         if not isinstance(pad_val, int) or not 0 <= pad_val <= 255:
             raise ValueError(
                 f'pad_val must be a grey level in [0, 255], got {pad_val!r}')
@@ -95,7 +100,7 @@ class RealVirtualViews(MultiView):
             raise ValueError(
                 f'magnitude must lie in [0, total_level={total_level}], '
                 f'got {magnitude}')
-        self.rand_augment = RandAugment(
+        self.rand_augment = None if num_ops == 0 else RandAugment(
             policies=_resolve_policies(policies),
             num_policies=num_ops,
             magnitude_level=magnitude,
@@ -118,7 +123,9 @@ class RealVirtualViews(MultiView):
 
     def _strong_augment(self, results: dict) -> dict:
         img = results['img']
-        if img.ndim == 2 or img.shape[2] == 1:
+        if self.rand_augment is None:
+            pass
+        elif img.ndim == 2 or img.shape[2] == 1:
             rgb = np.repeat(img.reshape(*img.shape[:2], 1), 3, axis=2)
             rgb = self.rand_augment(dict(results, img=rgb))['img']
             results['img'] = np.ascontiguousarray(
