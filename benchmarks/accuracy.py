@@ -2,6 +2,7 @@
 
     python benchmarks/accuracy.py [--methods ce kd vrm ...] [--seeds 0 1 2]
                                   [--ablations] [--quick] [--epochs N]
+                                  [--variant bs32|mag2|ops3|cutout|...]
 
 Protocol (benchmarks.md section 1): teacher ResNet20 trained once on 55k
 training images; every student is a ResNet8 trained on a 5k training subset
@@ -10,7 +11,11 @@ epoch is picked on a validation slice of the training split and reported,
 with the last epoch, on the official test split. Runs are resumable parts:
 a finished (method, seed) is never re-run; results accumulate in
 benchmarks/results/accuracy[_quick]_runs.json and the summary (JSON,
-Markdown, PNG) is rewritten after every run.
+Markdown, PNG) is rewritten after every run. Every student run records
+its validation-slice and train-subset accuracy per epoch (``val_curve``,
+``train_curve``: TrainSubsetAccuracyHook, 1000 un-augmented training
+images); ``--variant`` runs (benchmarks/accuracy_variants.py) are kept as
+``<method>@<variant>_seed<s>`` for the analyses, outside the main table.
 """
 import argparse
 import glob
@@ -33,10 +38,13 @@ from accuracy_methods import (  # noqa: E402
     METHODS,
     STUDENT_CONFIG,
 )
+from accuracy_variants import VARIANTS  # noqa: E402
 from bench_meta import machine_metadata  # noqa: E402
 
 RESULTS = osp.join(HERE, 'results')
 TEACHER_CONFIG = osp.join(HERE, 'configs', 'fmnist_teacher_resnet20.py')
+# train accuracy per epoch of every student run, on a fixed 1000-image subset
+TRAIN_SUBSET_HOOK = dict(type='TrainSubsetAccuracyHook', num_samples=1000)
 
 
 def run_one(config_path: str, out_path: str) -> None:
@@ -58,21 +66,30 @@ def run_one(config_path: str, out_path: str) -> None:
     else:
         runner.load_checkpoint(best[0])
         result['best_test'] = runner.test()['accuracy/top1']
-    result['val_curve'] = val_curve(cfg.work_dir)
+    result['val_curve'] = scalar_curve(cfg.work_dir, 'accuracy/top1')
+    train_curve = scalar_curve(cfg.work_dir, 'train_subset/top1')
+    if train_curve:
+        result['train_curve'] = train_curve
     with open(out_path, 'w') as f:
         json.dump(result, f)
 
 
-def val_curve(work_dir: str) -> list:
+def scalar_curve(work_dir: str, key: str) -> list:
+    """Per epoch, the value of ``key`` the run wrote to its scalars."""
     points = {}
     for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
                                    'scalars.json')):
         with open(path) as f:
             for line in f:
                 record = json.loads(line)
-                if 'accuracy/top1' in record and 'lr' not in record:
-                    points[int(record['step'])] = record['accuracy/top1']
+                if key in record and 'lr' not in record:
+                    points[int(record['step'])] = record[key]
     return [points[k] for k in sorted(points)]
+
+
+def run_method(name: str) -> str:
+    """The method of a run name ``<method>[@<variant>]_seed<s>``."""
+    return name.rsplit('_seed', 1)[0].split('@')[0]
 
 
 class Run:
@@ -323,7 +340,7 @@ def finished_runs(work_root: str) -> dict:
     runs = {}
     for path in glob.glob(osp.join(work_root, '*_seed*', 'result.json')):
         key = osp.basename(osp.dirname(path))
-        if key.rsplit('_seed', 1)[0] in METHODS:
+        if run_method(key) in METHODS:
             with open(path) as f:
                 runs[key] = json.load(f)
     return runs
@@ -368,6 +385,10 @@ def main() -> None:
         '--collect', action='store_true',
         help='only gather every finished run on disk (any method or seed, '
         'e.g. of parallel parts) into the results; train nothing')
+    parser.add_argument(
+        '--variant', choices=list(VARIANTS),
+        help='change one protocol setting (batch size, virtual-view '
+        'strength) for the analyses; see benchmarks/accuracy_variants.py')
     parser.add_argument('--run-one', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
@@ -410,11 +431,16 @@ def main() -> None:
     todo = []
     for seed in args.seeds:
         for method in methods:
-            key = f'{method}_seed{seed}'
+            variant = f'@{args.variant}' if args.variant else ''
+            key = f'{method}{variant}_seed{seed}'
             if key not in runs:
                 cfg = METHODS[method](
                     protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
                     teacher_ckpt)
+                cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                                    TRAIN_SUBSET_HOOK]
+                if args.variant:
+                    cfg = VARIANTS[args.variant](cfg)
                 todo.append((key, cfg))
 
     def record(key: str, result: dict) -> None:

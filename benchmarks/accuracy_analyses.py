@@ -1,0 +1,219 @@
+"""VRM's analyses from the accuracy benchmark's finished runs.
+
+    python benchmarks/accuracy_analyses.py [--runs RUNS_JSON] [--out DIR]
+
+Trains nothing: reads ``benchmarks/results/accuracy_runs.json`` (made by
+``benchmarks/accuracy.py``, with ``--variant`` for the sweeps) and writes,
+under ``benchmarks/results/analysis/``, JSON + Markdown + PNG of
+
+* ``batch_size``: last-epoch test top-1 against batch size (lr scaled
+  linearly) for KD, DIST, RKD and VRM;
+* ``view_strength``: VRM against RandAugment magnitude (0 = off), number of
+  ops, and Cutout;
+* ``overfitting``: train-subset and validation-slice top-1 per epoch, and
+  their gap, for CE, KD, DIST, RKD and VRM.
+
+A point lists the seeds it has; a missing point is shown as missing, never
+filled in.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from typing import Dict, List
+
+import numpy as np
+
+HERE = osp.dirname(osp.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from accuracy_variants import DEFAULT_POINTS  # noqa: E402
+
+RUNS = osp.join(HERE, 'results', 'accuracy_runs.json')
+OUT = osp.join(HERE, 'results', 'analysis')
+BATCH_METHODS = ('kd', 'dist', 'rkd', 'vrm')
+OVERFIT_METHODS = ('ce', 'kd', 'dist', 'rkd', 'vrm')
+# each sweep: setting -> {value: the run name prefix giving it}
+VIEW_STRENGTH = {
+    'magnitude': {0: 'vrm@ra_off', 2: 'vrm@mag2', 5: 'vrm_magnitude_5',
+                  7: 'vrm@mag7', DEFAULT_POINTS['magnitude']: 'vrm'},
+    'num_ops': {1: 'vrm@ops1', DEFAULT_POINTS['num_ops']: 'vrm',
+                3: 'vrm@ops3'},
+    'cutout': {'off': 'vrm', 'on': 'vrm@cutout'},
+}
+
+
+def seeds_of(runs: dict, prefix: str) -> Dict[int, dict]:
+    """``{seed: run}`` of the runs named ``<prefix>_seed<s>``."""
+    return {int(name.rsplit('_seed', 1)[1]): run
+            for name, run in runs.items()
+            if name.rsplit('_seed', 1)[0] == prefix}
+
+
+def point(runs: dict, prefix: str) -> dict:
+    """Mean and sample std of the last-epoch test top-1 over the seeds."""
+    values = {s: r['last_test'] for s, r in sorted(seeds_of(runs,
+                                                            prefix).items())}
+    if not values:
+        return dict(seeds=[], mean=None, std=None)
+    v = list(values.values())
+    return dict(seeds=list(values), values=v, mean=float(np.mean(v)),
+                std=float(np.std(v, ddof=1)) if len(v) > 1 else None)
+
+
+def _cell(p: dict) -> str:
+    if p['mean'] is None:
+        return 'not run'
+    std = '' if p['std'] is None else f" ± {p['std']:.2f}"
+    return f"{p['mean']:.2f}{std} (n={len(p['seeds'])})"
+
+
+def batch_size(runs: dict) -> dict:
+    sizes = (16, 32, DEFAULT_POINTS['batch_size'], 128)
+    return {m: {size: point(runs, m if size == DEFAULT_POINTS['batch_size']
+                            else f'{m}@bs{size}') for size in sizes}
+            for m in BATCH_METHODS}
+
+
+def view_strength(runs: dict) -> dict:
+    return {setting: {value: point(runs, prefix)
+                      for value, prefix in values.items()}
+            for setting, values in VIEW_STRENGTH.items()}
+
+
+def overfitting(runs: dict) -> dict:
+    """Per method: mean train and val curves over the runs that have a
+    train curve, and the last-epoch gap (train - val)."""
+    result = {}
+    for method in OVERFIT_METHODS:
+        with_curves = [r for r in seeds_of(runs, method).values()
+                       if r.get('train_curve')]
+        if not with_curves:
+            result[method] = dict(seeds=0)
+            continue
+        train = np.mean([r['train_curve'] for r in with_curves], axis=0)
+        val = np.mean([r['val_curve'] for r in with_curves], axis=0)
+        result[method] = dict(seeds=len(with_curves), train=train.tolist(),
+                              val=val.tolist(),
+                              gap=float(train[-1] - val[-1]))
+    return result
+
+
+def _table(title: str, rows: Dict[str, dict], column: str) -> List[str]:
+    values = list(next(iter(rows.values())))
+    lines = [f'## {title}', '', f'| {column} | ' + ' | '.join(
+        map(str, values)) + ' |', '|---' * (len(values) + 1) + '|']
+    lines += [f'| {name} | ' + ' | '.join(_cell(row[v]) for v in values)
+              + ' |' for name, row in rows.items()]
+    return lines + ['']
+
+
+def _plot(path: str, series: Dict[str, dict], xlabel: str,
+          log_x: bool = False) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for name, points in series.items():
+        xs = [x for x, p in points.items() if p['mean'] is not None]
+        ax.errorbar([str(x) for x in xs] if not log_x else xs,
+                    [points[x]['mean'] for x in xs],
+                    yerr=[points[x]['std'] or 0 for x in xs], marker='o',
+                    capsize=3, label=name)
+    if log_x:
+        ax.set_xscale('log', base=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel('test top-1, last epoch (%)')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_curves(path: str, curves: dict) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, (method, entry) in enumerate(curves.items()):
+        if not entry['seeds']:
+            continue
+        epochs = range(1, len(entry['train']) + 1)
+        ax.plot(epochs, entry['train'], '-', color=f'C{i}',
+                label=f'{method} train')
+        ax.plot(epochs, entry['val'], '--', color=f'C{i}',
+                label=f'{method} val')
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('top-1 (%)')
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(out: str, name: str, data: dict, lines: List[str]) -> None:
+    with open(osp.join(out, f'{name}.json'), 'w') as f:
+        json.dump(data, f, indent=1, default=str)
+    with open(osp.join(out, f'{name}.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--runs', default=RUNS)
+    parser.add_argument('--out', default=OUT)
+    args = parser.parse_args(argv)
+    with open(args.runs) as f:
+        runs = json.load(f)
+    os.makedirs(args.out, exist_ok=True)
+    source = (f'From `{osp.relpath(args.runs, osp.dirname(HERE))}` by '
+              '`python benchmarks/accuracy_analyses.py`; Fashion-MNIST '
+              'protocol of benchmarks/results/accuracy.md. Last-epoch test '
+              'top-1 (%), mean ± sample std (n = seeds).')
+
+    sizes = batch_size(runs)
+    lines = ['# Batch-size robustness', '', source, '',
+             'Runs: `python benchmarks/accuracy.py --methods kd dist rkd vrm '
+             '--variant bs<N> --seeds ...` (lr scaled linearly from 0.05 at '
+             '64).', ''] + _table('Test top-1 by batch size', sizes,
+                                  'method \\ batch')
+    write(args.out, 'batch_size', sizes, lines)
+    _plot(osp.join(args.out, 'batch_size.png'), sizes, 'batch size', True)
+
+    strength = view_strength(runs)
+    lines = ['# Virtual-view strength (VRM)', '', source, '',
+             'Runs: `python benchmarks/accuracy.py --methods vrm --variant '
+             'ra_off|mag2|mag7|ops1|ops3|cutout --seeds ...`; magnitude 5 is '
+             'the ablation `vrm_magnitude_5`, the defaults (magnitude 10, 2 '
+             'ops, no Cutout) are the `vrm` runs.', '']
+    for setting, row in strength.items():
+        lines += _table(setting, {'vrm': row}, setting)
+    write(args.out, 'view_strength', strength, lines)
+    _plot(osp.join(args.out, 'view_strength.png'),
+          {'magnitude (0 = off)': strength['magnitude']},
+          'RandAugment magnitude')
+
+    curves = overfitting(runs)
+    lines = ['# Overfitting: train vs validation accuracy', '', source, '',
+             'Train: 1000 fixed, un-augmented training images '
+             '(TrainSubsetAccuracyHook); val: the 5k validation slice of the '
+             'training split, never trained on. Gap = train − val at the '
+             'last epoch, mean over the runs with a train curve.', '',
+             '| method | runs | last train | last val | gap |',
+             '|---|---|---|---|---|']
+    for method, entry in curves.items():
+        if entry['seeds']:
+            lines.append(f"| {method} | {entry['seeds']} | "
+                         f"{entry['train'][-1]:.2f} | {entry['val'][-1]:.2f}"
+                         f" | {entry['gap']:+.2f} |")
+        else:
+            lines.append(f'| {method} | 0 | not run | | |')
+    write(args.out, 'overfitting', curves, lines)
+    _plot_curves(osp.join(args.out, 'overfitting.png'), curves)
+    for name in ('batch_size', 'view_strength', 'overfitting'):
+        print(open(osp.join(args.out, f'{name}.md')).read())
+
+
+if __name__ == '__main__':
+    main()
