@@ -32,7 +32,11 @@ def _views(inputs: Inputs) -> List[Tensor]:
     return [inputs] if isinstance(inputs, Tensor) else list(inputs)
 
 
-def _float32(value: Tensor) -> Tensor:
+def _float32(value):
+    """``value`` in float32 if floating; a list (a connector that returns
+    one, e.g. ReviewKD's ABFConnector) item by item."""
+    if isinstance(value, (list, tuple)):
+        return [_float32(item) for item in value]
     return value.float() if value.is_floating_point() else value
 
 

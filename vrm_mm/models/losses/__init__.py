@@ -11,6 +11,7 @@ from .dkd import DKDLoss, dkd_loss
 from .kd import KDLoss, kd_loss
 from .mlkd import MLKDLoss, mlkd_loss
 from .pkt import PKTLoss, pkt_loss
+from .reviewkd import ReviewKDLoss, hcl_loss
 from .rkd import RKDLoss, rkd_loss
 from .sp import SPLoss, sp_loss
 from .utils import (
@@ -29,4 +30,5 @@ __all__ = [
     'sp_loss', 'check_batch_size',
     'MLKDLoss', 'mlkd_loss', 'CTKDLoss', 'ctkd_loss', 'GlobalTemperature',
     'InstanceTemperature', 'reverse_gradient',
+    'ReviewKDLoss', 'hcl_loss',
 ]

@@ -1,0 +1,131 @@
+"""ReviewKD's ABFConnector: shapes, the fusion formula, errors, training."""
+import pytest
+import torch
+import torch.nn.functional as F
+from distill_helpers import build, distiller_cfg, samples, save_teacher
+
+from vrm_mm.models.connectors import ABFConnector
+
+# ResNet32x4 -> ShuffleNetV2 on CIFAR (the released code's settings): the
+# student's stages 116@16, 232@8, 464@4 and its pooled 1024, the teacher's
+# 64@32, 128@16, 256@8 and its pooled 256
+SHUFFLE_V2 = dict(type='ABFConnector', in_channels=[116, 232, 464, 1024],
+                  out_channels=[64, 128, 256, 256],
+                  out_shapes=[32, 16, 8, 1])
+
+
+def shufflenet_v2_inputs(batch=2):
+    torch.manual_seed(0)
+    return [torch.randn(batch, 116, 16, 16), torch.randn(batch, 232, 8, 8),
+            torch.randn(batch, 464, 4, 4), torch.randn(batch, 1024)]
+
+
+def test_shapes_for_a_cifar_pair_and_mid_width():
+    connector = build(SHUFFLE_V2)
+    outputs = connector(shufflenet_v2_inputs())
+    assert [tuple(o.shape) for o in outputs] == [
+        (2, 64, 32, 32), (2, 128, 16, 16), (2, 256, 8, 8), (2, 256, 1, 1)]
+    # min(512, 1024): the released code's mid width
+    assert all(abf.reduce[0].out_channels == 512 for abf in connector.abfs)
+    same_size = ABFConnector([16, 32, 64, 64], [16, 32, 64, 64])
+    outputs = same_size([
+        torch.randn(2, 16, 32, 32), torch.randn(2, 32, 16, 16),
+        torch.randn(2, 64, 8, 8), torch.randn(2, 64)])
+    assert [o.shape[-1] for o in outputs] == [32, 16, 8, 1]
+    assert same_size.abfs[0].reduce[0].out_channels == 64
+
+
+def test_gradient_reaches_every_parameter_and_input():
+    connector = build(SHUFFLE_V2)
+    inputs = [x.requires_grad_() for x in shufflenet_v2_inputs()]
+    sum((o - 1).pow(2).mean() for o in connector(inputs)).backward()
+    for name, param in connector.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    assert all(x.grad.abs().sum() > 0 for x in inputs)
+    # only the deepest level has no residual to fuse
+    assert [abf.attention is None for abf in connector.abfs] == [
+        False, False, False, True]
+
+
+def test_fusion_formula_against_a_float64_reference():
+    connector = ABFConnector([3, 5], [2, 4], mid_channels=6).double().eval()
+    torch.manual_seed(1)
+    shallow = torch.randn(2, 3, 4, 4, dtype=torch.float64)
+    deep = torch.randn(2, 5, 2, 2, dtype=torch.float64)
+    out_shallow, out_deep = connector([shallow, deep])
+
+    def bn(x, layer):
+        return F.batch_norm(x, layer.running_mean, layer.running_var,
+                            layer.weight, layer.bias, False, 0.0, layer.eps)
+
+    deep_abf, shallow_abf = connector.abfs[1], connector.abfs[0]
+    residual = bn(F.conv2d(deep, deep_abf.reduce[0].weight),
+                  deep_abf.reduce[1])
+    assert torch.allclose(
+        out_deep, bn(F.conv2d(residual, deep_abf.expand[0].weight, padding=1),
+                     deep_abf.expand[1]))
+    x = bn(F.conv2d(shallow, shallow_abf.reduce[0].weight),
+           shallow_abf.reduce[1])
+    up = residual.repeat_interleave(2, 2).repeat_interleave(2, 3)
+    conv = shallow_abf.attention[0]
+    weights = torch.sigmoid(F.conv2d(torch.cat([x, up], 1), conv.weight,
+                                     conv.bias))
+    fused = x * weights[:, :1] + up * weights[:, 1:]
+    assert torch.allclose(
+        out_shallow, bn(F.conv2d(fused, shallow_abf.expand[0].weight,
+                                 padding=1), shallow_abf.expand[1]))
+
+
+def test_attention_decides_how_much_the_deeper_level_counts():
+    connector = ABFConnector([3, 5], [2, 4]).eval()
+    torch.manual_seed(2)
+    shallow, deep = torch.randn(2, 3, 4, 4), torch.randn(2, 5, 2, 2)
+    other_deep = torch.randn(2, 5, 2, 2)
+    with torch.no_grad():
+        assert not torch.allclose(connector([shallow, deep])[0],
+                                  connector([shallow, other_deep])[0])
+        attention = connector.abfs[0].attention[0]
+        attention.weight.zero_()
+        attention.bias.copy_(torch.tensor([30.0, -30.0]))  # own level only
+        torch.testing.assert_close(connector([shallow, deep])[0],
+                                   connector([shallow, other_deep])[0])
+
+
+def test_wrong_list_length_and_channels_are_clear_errors():
+    connector = build(SHUFFLE_V2)
+    with pytest.raises(ValueError, match=r'has 4 levels .*got 3 inputs'):
+        connector(shufflenet_v2_inputs()[:3])
+    with pytest.raises(ValueError, match='got one tensor'):
+        connector(torch.randn(2, 116, 16, 16))
+    wrong = shufflenet_v2_inputs()
+    wrong[1] = torch.randn(2, 200, 8, 8)
+    with pytest.raises(ValueError, match=r'in_channels \[116, 232, 464, 1024'
+                       r'\].*\(2, 200, 8, 8\)'):
+        connector(wrong)
+    with pytest.raises(ValueError, match='one in_channels, out_channels'):
+        ABFConnector([16, 32], [16])
+
+
+def test_trained_and_checkpointed_with_the_student(tmp_path):
+    # tiny CIFAR ResNet-8: stages 4@8, 8@4, 16@2 and the pooled 16
+    ckpt = str(tmp_path / 'teacher.pth')
+    save_teacher(ckpt)
+    stages = ['feats.0', 'feats.1', 'feats.2', 'pre_logits']
+    distiller = build(distiller_cfg(
+        ckpt,
+        connectors=dict(abf=dict(
+            type='ABFConnector', in_channels=[4, 8, 16, 16],
+            out_channels=[4, 8, 16, 16],
+            input=[f'student.{name}' for name in stages])),
+        distill_losses=dict(loss_reviewkd=dict(
+            type='ReviewKDLoss', loss_weight=1.0,
+            inputs=dict(feats_S='connectors.abf',
+                        feats_T=[f'teacher.{name}' for name in stages])))))
+    losses = distiller(torch.randn(4, 3, 8, 8), samples([0, 1, 2, 0]),
+                       mode='loss')
+    assert losses['loss_reviewkd'] > 0
+    sum(losses.values()).backward()
+    for name, param in distiller.connectors.abf.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    assert any(key.startswith('connectors.abf.abfs.0.attention')
+               for key in distiller.state_dict())
