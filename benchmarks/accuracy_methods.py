@@ -93,6 +93,8 @@ def _half_lr(cfg: Config) -> Config:
 
 DKD_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
                   loss_names=['loss_dkd'])
+# ReviewKD's levels: the three stages and the pooled feature
+REVIEW = ('feats.0', 'feats.1', 'feats.2', 'pre_logits')
 VRM_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
                   loss_names=['loss_vrm'])
 
@@ -146,6 +148,21 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
         inputs=dict(preds_S='student.logits', preds_T='teacher.logits'))),
         student_loss_weight=0.1,
         hooks=(dict(type='CTKDCurriculumHook', epochs=26, by_epoch=False), )),
+    # ReviewKD with mdistiller's CIFAR-100 weights (CE 1.0, HCL 1.0) on both
+    # ResNets' three stages and pooled feature (16, 32, 64, 64 channels);
+    # its warm-up spans 20 of 240 epochs (1/12 of training): here 1/12 of
+    # 8 epochs x 78 iterations (5,000 images, batch 64, drop_last), 52
+    'reviewkd': _method(
+        dict(loss_reviewkd=dict(
+            type='ReviewKDLoss', loss_weight=1.0,
+            inputs=dict(feats_S='connectors.abf',
+                        feats_T=[f'teacher.{name}' for name in REVIEW]))),
+        connectors=dict(abf=dict(
+            type='ABFConnector', in_channels=[16, 32, 64, 64],
+            out_channels=[16, 32, 64, 64],
+            input=[f'student.{name}' for name in REVIEW])),
+        hooks=(dict(type='DistillLossWarmupHook', warmup=52, by_epoch=False,
+                    loss_names=['loss_reviewkd']), )),
     'vrm': _method(dict(loss_vrm=vrm()), two_views=True),
     # ablations: one option changed each
     'vrm_no_virtual_view': _method(dict(loss_vrm=vrm(two_views=False))),
@@ -167,5 +184,5 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
 }
 
 MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'sp', 'pkt',
-              'cc', 'mlkd', 'mlkd_lr_0.025', 'ctkd', 'vrm')
+              'cc', 'mlkd', 'mlkd_lr_0.025', 'ctkd', 'reviewkd', 'vrm')
 ABLATIONS = tuple(m for m in METHODS if m.startswith('vrm_'))

@@ -4,6 +4,7 @@
 into each compared method (baselines, VRM, VRM ablations); a broken entry
 would otherwise surface only inside a half-hour benchmark part.
 """
+import math
 import os.path as osp
 import sys
 
@@ -43,7 +44,7 @@ def _method_config(method: str, teacher_ckpt: str) -> Config:
 def test_tables_cover_the_protocol():
     assert set(MAIN_TABLE) == {'ce', 'kd', 'kd_two_views', 'dkd', 'dist',
                                'rkd', 'sp', 'pkt', 'cc', 'mlkd',
-                               'mlkd_lr_0.025', 'ctkd', 'vrm'}
+                               'mlkd_lr_0.025', 'ctkd', 'reviewkd', 'vrm'}
     assert set(MAIN_TABLE) | set(ABLATIONS) == set(METHODS)
     # benchmarks.md: each part of VRM and every open option is ablated
     assert {'vrm_no_virtual_view', 'vrm_no_ic_graph',
@@ -94,3 +95,17 @@ def test_mlkd_at_its_own_lr_changes_only_the_lr(teacher_ckpt):
     assert half.optim_wrapper.optimizer.lr == 0.025
     half.optim_wrapper.optimizer.lr = 0.05
     assert half.pretty_text == mlkd.pretty_text
+
+
+def test_reviewkd_warmup_is_the_papers_share_of_training(teacher_ckpt):
+    # ReviewKD ramps its loss over 20 of 240 epochs: the same 1/12 of the
+    # protocol's iterations, to the nearest one
+    cfg = METHODS['reviewkd'](Config.fromfile(STUDENT_CONFIG), teacher_ckpt)
+    loader = cfg.train_dataloader
+    images, batch = len(loader.dataset.indices), loader.batch_size
+    per_epoch = images // batch if loader.drop_last else math.ceil(
+        images / batch)
+    (hook, ) = cfg.custom_hooks
+    assert (hook.type, hook.by_epoch, hook.loss_names) == (
+        'DistillLossWarmupHook', False, ['loss_reviewkd'])
+    assert hook.warmup == round(cfg.train_cfg.max_epochs * per_epoch / 12)
