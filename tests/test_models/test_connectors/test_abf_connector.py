@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from distill_helpers import build, distiller_cfg, samples, save_teacher
 
 from vrm_mm.models.connectors import ABFConnector
+from vrm_mm.utils.errors import DistillDataError
 
 # ResNet32x4 -> ShuffleNetV2 on CIFAR (the released code's settings): the
 # student's stages 116@16, 232@8, 464@4 and its pooled 1024, the teacher's
@@ -106,21 +107,26 @@ def test_wrong_list_length_and_channels_are_clear_errors():
         ABFConnector([16, 32], [16])
 
 
-def test_trained_and_checkpointed_with_the_student(tmp_path):
-    # tiny CIFAR ResNet-8: stages 4@8, 8@4, 16@2 and the pooled 16
+def reviewkd_distiller(tmp_path, out_channels=(4, 8, 16, 16)):
+    """ReviewKD between two tiny CIFAR ResNet-8s: stages 4@8, 8@4, 16@2
+    and the pooled 16 at an 8 px input."""
     ckpt = str(tmp_path / 'teacher.pth')
     save_teacher(ckpt)
     stages = ['feats.0', 'feats.1', 'feats.2', 'pre_logits']
-    distiller = build(distiller_cfg(
+    return build(distiller_cfg(
         ckpt,
         connectors=dict(abf=dict(
             type='ABFConnector', in_channels=[4, 8, 16, 16],
-            out_channels=[4, 8, 16, 16],
+            out_channels=list(out_channels),
             input=[f'student.{name}' for name in stages])),
         distill_losses=dict(loss_reviewkd=dict(
-            type='ReviewKDLoss', loss_weight=1.0,
+            type='ReviewKDLoss',
             inputs=dict(feats_S='connectors.abf',
                         feats_T=[f'teacher.{name}' for name in stages])))))
+
+
+def test_trained_and_checkpointed_with_the_student(tmp_path):
+    distiller = reviewkd_distiller(tmp_path)
     losses = distiller(torch.randn(4, 3, 8, 8), samples([0, 1, 2, 0]),
                        mode='loss')
     assert losses['loss_reviewkd'] > 0
@@ -129,3 +135,25 @@ def test_trained_and_checkpointed_with_the_student(tmp_path):
         assert param.grad is not None and param.grad.abs().sum() > 0, name
     assert any(key.startswith('connectors.abf.abfs.0.attention')
                for key in distiller.state_dict())
+
+
+def test_fused_features_reach_the_loss_in_float32_under_autocast(tmp_path):
+    distiller = reviewkd_distiller(tmp_path)
+    seen = []
+    distiller.distill_losses.loss_reviewkd.register_forward_pre_hook(
+        lambda module, args, kwargs: seen.extend(kwargs['feats_S']),
+        with_kwargs=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = distiller(torch.randn(4, 3, 8, 8), samples([0, 1, 2, 0]),
+                           mode='loss')
+    assert len(seen) == 4 and all(f.dtype == torch.float32 for f in seen)
+    assert losses['loss_reviewkd'].dtype == torch.float32
+
+
+def test_a_fused_level_unlike_the_teachers_names_the_loss(tmp_path):
+    distiller = reviewkd_distiller(tmp_path, out_channels=(4, 8, 32, 16))
+    with pytest.raises(DistillDataError,
+                       match=r'loss_reviewkd \(ReviewKDLoss\): ReviewKD '
+                       r'level 2.*\(4, 32, 2, 2\).*\(4, 16, 2, 2\).*'
+                       r'out_channels\[2\]'):
+        distiller(torch.randn(4, 3, 8, 8), samples([0, 1, 2, 0]), mode='loss')
