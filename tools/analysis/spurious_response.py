@@ -1,0 +1,296 @@
+"""Spurious-response propagation: how much gradient one spurious sample sends
+to the other samples of the batch, for every distillation loss.
+
+    python tools/analysis/spurious_response.py CONFIG CHECKPOINT
+        [--methods config kd rkd ...] [--batches 50] [--batch-size 64]
+        [--split test|val|train] [--margin 10] [--seed 0] [--quick]
+        [--out benchmarks/results/analysis/spurious_response]
+
+CONFIG is a distiller config (its teacher, student and data), CHECKPOINT
+the student's (tools/train.py's). Each row is a loss set: a method of
+``benchmarks/accuracy_methods.py`` (by default every one with distinct
+losses, plus VRM with upper edges and no pruning) or ``config`` (the
+config's own distillation losses, whose parameters then load from the
+checkpoint), all built into one distiller on the
+config's teacher and student. Batches come from ``--split`` read through the
+config's training pipeline (VRM's two views; unshuffled). In each batch a
+seeded random sample is made spurious and the measure of
+:mod:`vrm_mm.utils.spurious_response` is taken (ratio = change sent to the
+other samples / change at the sample itself; spread = change sent to the
+others / the batch's clean gradient). Writes OUT.json, OUT.png (mean and
+std of the ratio per row) and OUT.md, and prints the table.
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+
+from vrm_mm.utils.cli import clear_errors
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
+QUICK = dict(batches=3, batch_size=32)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--methods', nargs='+',
+                        help='rows: `config` and/or methods of benchmarks/'
+                        'accuracy_methods.py (default: all distinct ones)')
+    parser.add_argument('--batches', type=int, default=50)
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--split', default='test',
+                        choices=('test', 'val', 'train'))
+    parser.add_argument('--margin', type=float, default=None,
+                        help='logit margin of the wrong class (default '
+                        'MARGIN of vrm_mm.utils.spurious_response)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--quick', action='store_true',
+                        help=f'{QUICK["batches"]} batches of '
+                        f'{QUICK["batch_size"]}')
+    parser.add_argument(
+        '--out', default='work_dirs/analysis/spurious_response',
+        help='output path without extension (.json, .png, .md)')
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.batches, args.batch_size = QUICK['batches'], QUICK['batch_size']
+    return args
+
+
+def method_rows(names=None) -> dict:
+    """``{row: (distill_losses, connectors, custom_hooks)}`` from
+    accuracy_methods.py."""
+    from accuracy_methods import METHODS, STUDENT_CONFIG, _distill, vrm
+    from mmengine.config import Config
+    student = Config.fromfile(STUDENT_CONFIG)
+    methods = dict(METHODS)
+    # the one edge set x pruning combination the ablations lack
+    methods['vrm_upper_uep_none'] = lambda cfg, ckpt: _distill(
+        cfg, ckpt, dict(loss_vrm=vrm(is_edges='upper', uep='none')),
+        two_views=True)
+    unknown = sorted(set(names or ()) - set(methods) - {'config'})
+    if unknown:
+        raise ValueError(f'unknown method(s) {unknown}; valid: config, '
+                         f'{", ".join(methods)}.')
+    rows, seen = {}, set()
+    for name in (list(methods) if names is None else names):
+        build = methods[name]
+        model = build(copy.deepcopy(student), 'unused.pth').model
+        losses = model.get('distill_losses')
+        key = repr((losses, model.get('connectors')))
+        if losses and (names is not None or key not in seen):
+            seen.add(key)
+            rows[name] = (losses, model.get('connectors') or {},
+                          build(copy.deepcopy(student), '').custom_hooks)
+    return rows
+
+
+def merge_rows(model: dict, rows: dict, keep_config: bool):
+    """The distiller config with every row's losses, and each row's keys.
+
+    Rows after the config's own are renamed ``loss_r<k>_*`` (connectors
+    ``r<k>_*``) so that they coexist; the config's keep their names, so
+    their parameters in the checkpoint load.
+    """
+    losses = dict(model.get('distill_losses') or {}) if keep_config else {}
+    connectors = dict(model.get('connectors') or {}) if keep_config else {}
+    keys = {'config': list(losses)} if keep_config else {}
+    for k, (row_losses, row_connectors, _) in enumerate(rows.values()):
+        rename = {f'connectors.{c}': f'connectors.r{k}_{c}'
+                  for c in row_connectors}
+        for name, cfg in row_connectors.items():
+            connectors[f'r{k}_{name}'] = cfg
+        keys[list(rows)[k]] = []
+        for name, cfg in row_losses.items():
+            cfg = copy.deepcopy(dict(cfg))
+            cfg['inputs'] = {
+                arg: [rename.get(s, s) for s in source] if isinstance(
+                    source, (list, tuple)) else rename.get(source, source)
+                for arg, source in cfg['inputs'].items()
+            }
+            losses[f'loss_r{k}_{name[len("loss_"):]}'] = cfg
+            keys[list(rows)[k]].append(f'loss_r{k}_{name[len("loss_"):]}')
+    return dict(model, distill_losses=losses, connectors=connectors), keys
+
+
+def summarise(per_batch: dict) -> dict:
+    out = {}
+    for row, results in per_batch.items():
+        out[row] = {}
+        for kind, pairs in results.items():
+            ratio = np.array([p[0] for p in pairs], dtype=float)
+            share = np.array([p[1] for p in pairs], dtype=float)
+            finite = ratio[np.isfinite(ratio)]
+            out[row][kind] = dict(
+                ratio_mean=float(finite.mean()) if finite.size else None,
+                ratio_std=float(finite.std()) if finite.size else None,
+                spread_mean=float(share.mean()),
+                spread_std=float(share.std()),
+                batches=len(pairs), ratio_undefined=int((~np.isfinite(
+                    ratio)).sum()))
+    return out
+
+
+def table(summary: dict, inputs: dict) -> str:
+    def cell(stats, key):
+        if stats is None or stats[f'{key}_mean'] is None:
+            return 'n/a'
+        return f'{stats[f"{key}_mean"]:.4g} ± {stats[f"{key}_std"]:.2g}'
+    lines = ['| loss | measured on | ratio, wrong logits | ratio, noise '
+             'image | spread, wrong logits | spread, noise image |',
+             '|---|---|---|---|---|---|']
+    for row, stats in summary.items():
+        wrong, noise = stats.get('wrong'), stats['noise']
+        lines.append(
+            f'| {row} | {", ".join(inputs[row])} | {cell(wrong, "ratio")} | '
+            f'{cell(noise, "ratio")} | {cell(wrong, "spread")} | '
+            f'{cell(noise, "spread")} |')
+    return '\n'.join(lines)
+
+
+def build_distiller(cfg, rows: dict, checkpoint: str):
+    """The config's distiller with every row's losses, the student (and
+    whatever else the checkpoint holds) loaded; and each row's loss keys."""
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmengine.runner.checkpoint import _load_checkpoint
+
+    from vrm_mm.engine.hooks.ctkd_curriculum_hook import apply_curriculum
+    from vrm_mm.registry import MODELS
+    if cfg.model.get('type') != 'SingleTeacherDistiller':
+        raise ValueError(
+            f'{cfg.filename} is not a distiller config (model.type '
+            f'{cfg.model.get("type")!r}): give the config of a '
+            'SingleTeacherDistiller run, e.g. its work_dir/config.py.')
+    init_default_scope(cfg.get('default_scope', 'vrm_mm'))
+    model_cfg, keys = merge_rows(
+        cfg.model, {k: v for k, v in rows.items() if k != 'config'},
+        'config' in rows)
+    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    torch.manual_seed(0)  # connectors the checkpoint lacks
+    distiller = MODELS.build(model_cfg)
+    # CTKD at the end of its curriculum (full gradient reversal)
+    apply_curriculum([hook for row in rows.values() for hook in (
+        row[2] if row else cfg.get('custom_hooks', []))], distiller,
+        iteration=sys.maxsize)
+    state = _load_checkpoint(checkpoint, map_location='cpu')
+    state = state.get('state_dict', state)
+    student = [k for k in distiller.state_dict() if k.startswith('student.')]
+    missing = [k for k in student if k not in state]
+    if missing:
+        raise ValueError(
+            f'{checkpoint} lacks {len(missing)} of the student\'s '
+            f'{len(student)} weights (e.g. {missing[0]}): give a checkpoint '
+            'of a run of this config (tools/train.py writes epoch_N.pth).')
+    own = distiller.state_dict()
+    distiller.load_state_dict(
+        {k: v for k, v in state.items() if k in own}, strict=False)
+    return distiller, keys
+
+
+def batches(cfg, split: str, batch_size: int, seed: int):
+    """Unshuffled batches of ``split`` through the training pipeline."""
+    from mmengine.runner import Runner
+    loader = copy.deepcopy(cfg[f'{split}_dataloader'])
+    loader.dataset.pipeline = cfg.train_dataloader.dataset.pipeline
+    loader.update(batch_size=batch_size, num_workers=0, drop_last=True,
+                  persistent_workers=False,
+                  sampler=dict(type='DefaultSampler', shuffle=False))
+    return Runner.build_dataloader(loader, seed=seed)
+
+
+def run(args) -> dict:
+    """Measure every row on ``args.batches`` batches; the raw results."""
+    import torch
+    from mmengine.config import Config
+
+    from vrm_mm.utils import spurious_response as sr
+    cfg = Config.fromfile(args.config)
+    names = args.methods
+    rows = method_rows(None if names is None else [
+        n for n in names if n != 'config'])
+    if names is not None and 'config' in names:
+        rows = {'config': None, **rows}
+    distiller, keys = build_distiller(cfg, rows, args.checkpoint)
+    margin = sr.MARGIN if args.margin is None else args.margin
+    generator = torch.Generator().manual_seed(args.seed)
+    per_batch = {row: {} for row in keys}
+    count = 0
+    for data in batches(cfg, args.split, args.batch_size, args.seed):
+        if count == args.batches:
+            break
+        data = distiller.data_preprocessor(data, False)
+        index = int(torch.randint(args.batch_size, (1, ),
+                                  generator=generator))
+        for row, result in sr.measure_batch(distiller, data, keys, index,
+                                            generator, margin).items():
+            for kind, pair in result.items():
+                per_batch[row].setdefault(kind, []).append(pair)
+        count += 1
+    if count < args.batches:
+        raise ValueError(f'--split {args.split} has {count} full batches '
+                         f'of {args.batch_size}, fewer than --batches '
+                         f'{args.batches}.')
+    inputs = {row: sr.student_inputs(distiller, row_keys)
+              for row, row_keys in keys.items()}
+    return dict(config=args.config, checkpoint=args.checkpoint,
+                batches=count, batch_size=args.batch_size, split=args.split,
+                margin=margin, seed=args.seed, rows=keys, inputs=inputs,
+                per_batch=per_batch)
+
+
+def plot(summary: dict, path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    rows = list(summary)
+    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(rows)), 4))
+    x = np.arange(len(rows))
+    for shift, kind in ((-0.2, 'wrong'), (0.2, 'noise')):
+        stats = [summary[row].get(kind) or {} for row in rows]
+        mean = [s.get('ratio_mean') or 0.0 for s in stats]
+        std = [s.get('ratio_std') or 0.0 for s in stats]
+        ax.bar(x + shift, mean, 0.4, yerr=std, capsize=2,
+               label={'wrong': 'confidently wrong logits',
+                      'noise': 'noise image'}[kind])
+    ax.set_xticks(x, rows, rotation=60, ha='right')
+    ax.set_ylabel('gradient change to the others / own')
+    ax.set_title('One spurious sample: gradient sent to the rest of the '
+                 'batch')
+    ax.grid(axis='y', alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    from bench_meta import machine_metadata
+    with clear_errors('spurious_response', (ValueError, OSError)):
+        result = run(args)
+    summary = summarise(result['per_batch'])
+    text = table(summary, result['inputs'])
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    command = 'python tools/analysis/spurious_response.py ' + ' '.join(
+        argv if argv is not None else sys.argv[1:])
+    meta = dict(command=command, machine=machine_metadata(), **result)
+    with open(args.out + '.json', 'w') as f:
+        json.dump(dict(meta, summary=summary), f, indent=1)
+    plot(summary, args.out + '.png')
+    with open(args.out + '.md', 'w') as f:
+        f.write(f'# Spurious-response propagation\n\n`{command}`\n\n'
+                f'{args.batches} batches of {args.batch_size}, split '
+                f'{args.split}; machine: {meta["machine"]}\n\n{text}\n')
+    print(text)
+    print(f'written to {args.out}.json, .png and .md')
+
+
+if __name__ == '__main__':
+    main()
