@@ -36,7 +36,9 @@ setup(
     ],
     extras_require={
         'tests': ['pytest>=8.0', 'ruff==0.8.6', 'timm>=0.9',
-                  'tensorboard>=2.14'],
+                  'tensorboard>=2.14', 'scikit-learn>=1.3'],
+        # t-SNE and silhouettes of tools/analysis/tsne.py
+        'analysis': ['scikit-learn>=1.3'],
         # timm networks (and timm's Hugging Face Hub models, 'hf-hub:...')
         # as teachers or students through mmpretrain's TimmClassifier; no
         # [hf] extra: transformers is a heavy install for image classifiers

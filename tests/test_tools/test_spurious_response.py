@@ -109,6 +109,46 @@ def test_relation_losses_spread_and_pruning_changes_the_spread(result):
             unpruned]['wrong']
 
 
+def test_pruning_share_is_reported_for_pruning_losses_only(result):
+    data, out = result
+    summary = data['summary']
+    for row in ('vrm', 'vrm_no_redundant_pruning'):
+        shares = summary[row]['pruned']
+        assert set(shares) == {'clean', 'wrong', 'noise'}
+        assert all(0 <= s['mean'] <= 1 for s in shares.values())
+        assert len(data['per_batch'][row]['pruned']) == 2  # one per batch
+    for row in ('kd', 'rkd', 'vrm_uep_none', 'vrm_upper_uep_none'):
+        assert 'pruned' not in summary[row]
+    with open(out + '.md') as f:
+        assert "sample's edges pruned" in f.read()
+
+
+@pytest.mark.parametrize('is_edges,expected', [
+    # B = 4: cross has 16 edges, ceil(0.1 * 16) = 2 pruned; sample 2 touches
+    # row and column 2 (7 edges) and the 6 of them that join it to the
+    # others are the only unreliable ones
+    ('cross', 2 / 7),
+    # upper: 28 edges of the 8 nodes, 3 pruned; nodes 2 and 6 (its real
+    # and virtual view) touch 13, the 12 joining them to the others are
+    # the unreliable ones
+    ('upper', 3 / 13)])
+def test_pruning_share_by_hand(is_edges, expected):
+    """Every sample predicts class 1 confidently but sample 2 (both
+    views), which predicts class 0: the pruned edges are all its own."""
+    init_default_scope('vrm_mm')
+    loss = MODELS.build(dict(type='VRMLoss', is_edges=is_edges,
+                             uep='cross_entropy', uep_ratio=0.1))
+    logits = torch.tensor([[0.0, 8.0, 0.0]]).repeat(4, 1)
+    logits[2] = torch.tensor([8.0, 0.0, 0.0])
+    assert sr.uep_pruned_share(loss, logits, logits, 2) == pytest.approx(
+        expected)
+    # another sample: of its edges only those to sample 2 can be pruned
+    assert sr.uep_pruned_share(loss, logits, logits, 0) < expected
+    unpruned = MODELS.build(dict(type='VRMLoss', is_edges=is_edges,
+                                 uep='none'))
+    assert sr.uep_pruned_share(unpruned, logits, logits, 2) is None
+
+
 def test_ratio_definition_by_hand():
     """Instance-wise sum of squares: 0; square of the sum: every other
     sample's gradient changes as much as the sample's own (ratio B - 1)."""

@@ -18,7 +18,9 @@ seeded random sample is made spurious and the measure of
 :mod:`vrm_mm.utils.spurious_response` is taken (ratio = change sent to the
 other samples / change at the sample itself; spread = change sent to the
 others / the batch's clean gradient). Writes OUT.json, OUT.png (mean and
-std of the ratio per row) and OUT.md, and prints the table.
+std of the ratio per row) and OUT.md, and prints the table; for a loss
+that prunes unreliable edges also the share of the spurious sample's own
+edges that the pruning drops.
 """
 import argparse
 import copy
@@ -34,6 +36,12 @@ from vrm_mm.utils.cli import clear_errors
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
 QUICK = dict(batches=3, batch_size=32)
+NOTE = ('ratio = gradient change at the other samples / change at the '
+        'spurious sample itself (0 = nothing spreads); spread = change at '
+        "the others / the batch's clean gradient. Last column, for losses "
+        "that prune unreliable edges: share of the spurious sample's IS "
+        'edges pruned, on the clean batch and with the sample made '
+        'spurious (an even pruning drops uep_ratio of them).')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -120,10 +128,19 @@ def merge_rows(model: dict, rows: dict, keep_config: bool):
 
 
 def summarise(per_batch: dict) -> dict:
+    """Mean and std over the batches of each row's ratio and spread per
+    perturbation, and of the ``pruned`` share per batch kind."""
     out = {}
     for row, results in per_batch.items():
         out[row] = {}
         for kind, pairs in results.items():
+            if kind == 'pruned':
+                out[row][kind] = {
+                    batch: dict(mean=float(np.mean(shares)),
+                                std=float(np.std(shares)))
+                    for batch, shares in ((batch, [p[batch] for p in pairs])
+                                          for batch in pairs[0])}
+                continue
             ratio = np.array([p[0] for p in pairs], dtype=float)
             share = np.array([p[1] for p in pairs], dtype=float)
             finite = ratio[np.isfinite(ratio)]
@@ -142,15 +159,23 @@ def table(summary: dict, inputs: dict) -> str:
         if stats is None or stats[f'{key}_mean'] is None:
             return 'n/a'
         return f'{stats[f"{key}_mean"]:.4g} ± {stats[f"{key}_std"]:.2g}'
+
+    def pruned(stats):
+        if 'pruned' not in stats:
+            return 'n/a'
+        return ' / '.join(
+            f'{stats["pruned"][b]["mean"]:.2f}' if b in stats['pruned']
+            else '-' for b in ('clean', 'wrong', 'noise'))
     lines = ['| loss | measured on | ratio, wrong logits | ratio, noise '
-             'image | spread, wrong logits | spread, noise image |',
-             '|---|---|---|---|---|---|']
+             'image | spread, wrong logits | spread, noise image | '
+             "sample's edges pruned: clean / wrong / noise |",
+             '|---|---|---|---|---|---|---|']
     for row, stats in summary.items():
         wrong, noise = stats.get('wrong'), stats['noise']
         lines.append(
             f'| {row} | {", ".join(inputs[row])} | {cell(wrong, "ratio")} | '
             f'{cell(noise, "ratio")} | {cell(wrong, "spread")} | '
-            f'{cell(noise, "spread")} |')
+            f'{cell(noise, "spread")} | {pruned(stats)} |')
     return '\n'.join(lines)
 
 
@@ -287,7 +312,8 @@ def main(argv=None) -> None:
     with open(args.out + '.md', 'w') as f:
         f.write(f'# Spurious-response propagation\n\n`{command}`\n\n'
                 f'{args.batches} batches of {args.batch_size}, split '
-                f'{args.split}; machine: {meta["machine"]}\n\n{text}\n')
+                f'{args.split}; machine: {meta["machine"]}\n\n{NOTE}\n\n'
+                f'{text}\n')
     print(text)
     print(f'written to {args.out}.json, .png and .md')
 

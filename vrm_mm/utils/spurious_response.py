@@ -28,12 +28,19 @@ The networks run in eval mode, so sample i's change reaches the other
 samples through the loss alone (in train mode BatchNorm would couple them).
 """
 from functools import partial
-from typing import Callable, Dict, List, Mapping, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
 
 from vrm_mm.models.distillers.named_inputs import CONNECTOR_PREFIX, input_names
+from vrm_mm.models.losses.vrm import VRMLoss
+from vrm_mm.models.losses.vrm_graphs import (
+    kept_is_edges,
+    num_is_edges,
+    num_pruned,
+    upper_mask,
+)
 
 Values = Dict[str, object]  # input name -> Tensor or list of Tensors
 MARGIN = 10.0  # logit units above the row's maximum: softmax ~1 - 4.5e-5
@@ -173,11 +180,37 @@ def noise_image(inputs, index: int, generator: torch.Generator):
     return noisy[0] if isinstance(inputs, Tensor) else noisy
 
 
+def uep_pruned_share(loss: nn.Module, s_real: Tensor, s_virtual: Tensor,
+                     index: int) -> Optional[float]:
+    """Share of sample ``index``'s IS edges (those with one of its nodes as
+    an endpoint) that a VRMLoss's unreliable-edge pruning drops; None for a
+    loss that prunes none. An even pruning drops ``uep_ratio`` of them."""
+    if not isinstance(loss, VRMLoss) or loss.graph_kwargs['uep'] == 'none':
+        return None
+    options, batch = loss.graph_kwargs, s_real.shape[0]
+    is_edges = options['is_edges']
+    pruned = num_pruned(num_is_edges(batch, is_edges), options['uep_ratio'])
+    keep = kept_is_edges(torch.cat([s_real, s_virtual]).detach(), batch,
+                         is_edges, options['uep'], pruned)
+    if is_edges == 'cross':  # real i -> virtual j: row and column i
+        edges, nodes = torch.ones_like(keep), [index]
+    else:  # the upper triangle of the 2B nodes: real i and virtual i
+        edges, nodes = upper_mask(2 * batch, keep.device), [index,
+                                                             batch + index]
+    touching = torch.zeros_like(edges)
+    touching[nodes] = True
+    touching[:, nodes] = True
+    touching &= edges
+    return ((~keep & touching).sum() / touching.sum()).item()
+
+
 def measure_batch(distiller: nn.Module, data: dict,
                   rows: Mapping[str, Sequence[str]], index: int,
                   generator: torch.Generator,
                   margin: float = MARGIN) -> Dict[str, Dict[str, tuple]]:
-    """``{row: {perturbation: (ratio, spread)}}`` on one preprocessed batch.
+    """``{row: {perturbation: (ratio, spread)}}`` on one preprocessed batch,
+    and for a row that prunes unreliable edges ``'pruned': {batch: share}``
+    (:func:`uep_pruned_share` on the clean and each spurious batch).
 
     Args:
         distiller: A SingleTeacherDistiller holding every row's losses.
@@ -202,6 +235,18 @@ def measure_batch(distiller: nn.Module, data: dict,
                         distiller.loss_inputs, differentiate=names)
         base = grads(clean)
         results[row] = dict(noise=spread(base, grads(noisy), index))
+        batches = dict(clean=clean, noise=noisy)
         if any(name.startswith('student.logits') for name in names):
             results[row]['wrong'] = spread(base, grads(wrong), index)
+            batches['wrong'] = wrong
+        for key in keys:
+            inputs = distiller.loss_inputs[key]
+            shares = {
+                kind: uep_pruned_share(
+                    distiller.distill_losses[key], values[inputs['s_real']],
+                    values[inputs['s_virtual']], index)
+                for kind, values in batches.items()
+            } if 's_real' in inputs else {}
+            if shares.get('clean') is not None:
+                results[row]['pruned'] = shares
     return results

@@ -19,11 +19,11 @@ from vrm_mm.utils.dist import all_gather_with_grad
 from .vrm_graphs import (
     edge_sets,
     huber_edge_losses,
-    keep_mask,
+    kept_is_edges,
     masked_sum,
     mse_edge_losses,
+    num_is_edges,
     num_pruned,
-    uep_scores,
     upper_mask,
     zscore_rows,
 )
@@ -145,10 +145,7 @@ def vrm_loss(s_real: Tensor,
     batch = s_real.shape[0]
     dtype = torch.promote_types(
         torch.promote_types(s_real.dtype, t_real.dtype), torch.float32)
-    if is_edges == 'cross':
-        num_edges = batch * batch
-    else:
-        num_edges = batch * (2 * batch - 1)
+    num_edges = num_is_edges(batch, is_edges)
     pruned = 0 if uep == 'none' else num_pruned(num_edges, uep_ratio)
     if match == 'mse':
         edge_losses = mse_edge_losses
@@ -165,12 +162,7 @@ def vrm_loss(s_real: Tensor,
             s_a, s_b = edge_sets(u_s, batch, is_edges)
             t_a, t_b = edge_sets(u_t, batch, is_edges)
             per_edge = edge_losses(s_a, t_a, s_b, t_b, eps=eps)
-            keep = None if s_b is not None else upper_mask(
-                2 * batch, s_raw.device)
-            if pruned > 0:
-                scores = uep_scores(*edge_sets(s_raw, batch, is_edges),
-                                    mode=uep)
-                keep = keep_mask(scores, pruned, keep)
+            keep = kept_is_edges(s_raw, batch, is_edges, uep, pruned)
             loss_is = alpha * masked_sum(per_edge, keep) / (num_edges -
                                                             pruned)
         if beta != 0:

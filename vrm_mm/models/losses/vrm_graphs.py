@@ -184,6 +184,29 @@ def keep_mask(scores: Tensor, pruned: int,
     return keep
 
 
+def num_is_edges(batch: int, is_edges: str) -> int:
+    """IS edges of a batch: ``B^2`` (``cross``) or ``B(2B - 1)`` (``upper``,
+    every pair of the 2B nodes)."""
+    return batch * batch if is_edges == 'cross' else batch * (2 * batch - 1)
+
+
+def kept_is_edges(s_raw: Tensor, batch: int, is_edges: str, uep: str,
+                  pruned: int) -> Optional[Tensor]:
+    """Mask of the IS edges VRM matches; ``None`` for all ``B x B``.
+
+    ``cross`` edges are the ``B x B`` real-virtual pairs, ``upper`` the
+    strict upper triangle of the ``2B x 2B`` pairs; then the ``pruned``
+    edges with the highest :func:`uep_scores` of the student's raw
+    predictions ``s_raw`` (real rows, then virtual rows) are dropped.
+    """
+    keep = None if is_edges == 'cross' else upper_mask(2 * batch,
+                                                        s_raw.device)
+    if pruned > 0:
+        scores = uep_scores(*edge_sets(s_raw, batch, is_edges), mode=uep)
+        keep = keep_mask(scores, pruned, keep)
+    return keep
+
+
 def edge_sets(u: Tensor, batch: int,
               is_edges: str) -> Tuple[Tensor, Optional[Tensor]]:
     """Split the 2B nodes into the two IS edge endpoint sets.
