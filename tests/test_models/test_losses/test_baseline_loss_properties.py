@@ -5,14 +5,19 @@ import torch
 from vrm_mm.registry import MODELS
 
 BASELINES = ['KDLoss', 'DKDLoss', 'DISTLoss', 'RKDLoss', 'SPLoss', 'PKTLoss',
-             'CCLoss']
+             'CCLoss', 'FitNetLoss', 'ATLoss']
 # relation losses and their feature argument names
 RELATIONS = {'RKDLoss': 'feats', 'SPLoss': 'feats', 'PKTLoss': 'feats',
              'CCLoss': 'emb'}
+# feature-map losses: B x D rows are read as B x 1 x 2 x D/2 maps
+FEATURE_MAPS = ('FitNetLoss', 'ATLoss')
 
 
 def loss_inputs(loss_type, student, teacher):
     """Keyword inputs of ``loss_type`` for one student/teacher pair."""
+    if loss_type in FEATURE_MAPS:
+        return {f'feats_{side}': x.reshape(len(x), 1, 2, -1)
+                for side, x in (('S', student), ('T', teacher))}
     if loss_type in RELATIONS:
         name = RELATIONS[loss_type]
         return {f'{name}_S': student, f'{name}_T': teacher}

@@ -1,5 +1,7 @@
 """Distillation losses; each module registers itself on import."""
+from .at import ATLoss, at_loss, attention_map
 from .cc import CCLoss, cc_loss, rbf_correlation
+from .crd import CRDLoss, crd_nce_loss
 from .ctkd import CTKDLoss, ctkd_loss
 from .ctkd_temperature import (
     GlobalTemperature,
@@ -8,6 +10,7 @@ from .ctkd_temperature import (
 )
 from .dist import DISTLoss, dist_loss, pearson_correlation
 from .dkd import DKDLoss, dkd_loss
+from .fitnet import FitNetLoss, fitnet_loss
 from .kd import KDLoss, kd_loss
 from .mlkd import MLKDLoss, mlkd_loss
 from .pkt import PKTLoss, pkt_loss
@@ -31,4 +34,6 @@ __all__ = [
     'MLKDLoss', 'mlkd_loss', 'CTKDLoss', 'ctkd_loss', 'GlobalTemperature',
     'InstanceTemperature', 'reverse_gradient',
     'ReviewKDLoss', 'hcl_loss',
+    'CRDLoss', 'crd_nce_loss',
+    'FitNetLoss', 'fitnet_loss', 'ATLoss', 'at_loss', 'attention_map',
 ]

@@ -1,0 +1,156 @@
+"""FitNet's hint loss and its regressor, alone and in the distiller."""
+import pytest
+import torch
+from distill_helpers import build, distiller_cfg, samples, save_teacher
+
+from vrm_mm.models.losses import FitNetLoss, fitnet_loss
+from vrm_mm.utils.errors import DistillDataError
+
+
+def mse_reference(feats_S, feats_T):
+    """Float64 mean squared error, element by element with loops."""
+    s, t = feats_S.double().flatten().tolist(), feats_T.double().flatten()
+    t = t.tolist()
+    return sum((a - b)**2 for a, b in zip(s, t)) / len(s)
+
+
+def test_fitnet_by_hand():
+    student = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    teacher = torch.tensor([[[[1.0, 0.0], [0.0, 2.0]]]])
+    # squared differences 0, 4, 9, 4 over 4 elements
+    assert fitnet_loss(student, teacher).item() == pytest.approx(17 / 4)
+
+
+def test_fitnet_matches_float64_reference():
+    torch.manual_seed(0)
+    feats_S, feats_T = torch.randn(3, 4, 5, 5), torch.randn(3, 4, 5, 5)
+    assert fitnet_loss(feats_S, feats_T).item() == pytest.approx(
+        mse_reference(feats_S, feats_T), abs=1e-6)
+    assert fitnet_loss(feats_S.double(), feats_T.double()).item() == \
+        pytest.approx(mse_reference(feats_S, feats_T), abs=1e-12)
+
+
+def test_fitnet_zero_when_equal_and_gradient_to_student_only():
+    torch.manual_seed(1)
+    feats_S = torch.randn(2, 3, 4, 4, requires_grad=True)
+    assert fitnet_loss(feats_S, feats_S.detach().clone()).item() == 0.0
+    feats_T = torch.randn(2, 3, 4, 4, requires_grad=True)
+    fitnet_loss(feats_S, feats_T).backward()
+    assert feats_T.grad is None
+    # d mean((S - T)^2) / dS = 2 (S - T) / N
+    torch.testing.assert_close(
+        feats_S.grad, 2 * (feats_S - feats_T).detach() / feats_S.numel())
+
+
+def test_fitnet_half_inputs_give_float32():
+    feats_S, feats_T = torch.randn(2, 3, 2, 2), torch.randn(2, 3, 2, 2)
+    loss = fitnet_loss(feats_S.half(), feats_T.half())
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(
+        mse_reference(feats_S.half(), feats_T.half()), rel=1e-6)
+
+
+def test_module_default_weight_and_registration():
+    feats_S, feats_T = torch.randn(2, 3, 2, 2), torch.randn(2, 3, 2, 2)
+    assert FitNetLoss()(feats_S, feats_T).item() == pytest.approx(
+        100 * fitnet_loss(feats_S, feats_T).item(), rel=1e-6)
+    built = build(dict(type='FitNetLoss', loss_weight=2.0))
+    assert isinstance(built, FitNetLoss)
+    assert built(feats_S, feats_T).item() == pytest.approx(
+        2 * fitnet_loss(feats_S, feats_T).item(), rel=1e-6)
+
+
+def test_shape_mismatch_names_the_connector_fix():
+    with pytest.raises(ValueError) as error:
+        fitnet_loss(torch.randn(2, 32, 8, 8), torch.randn(2, 64, 16, 16))
+    message = str(error.value)
+    assert '(2, 32, 8, 8)' in message and '(2, 64, 16, 16)' in message
+    assert "type='ConvBNReLUConnector', in_channels=32, " \
+        'out_channels=64, in_size=8, out_size=16' in message
+    with pytest.raises(ValueError, match='connector'):
+        fitnet_loss(torch.randn(2, 8), torch.randn(2, 8, 1, 1))
+
+
+@pytest.mark.parametrize('in_size,out_size', [(8, 8), (16, 8), (8, 16),
+                                              (6, 4)])
+def test_regressor_maps_channels_and_size(in_size, out_size):
+    connector = build(dict(type='ConvBNReLUConnector', in_channels=5,
+                           out_channels=7, in_size=in_size,
+                           out_size=out_size))
+    x = torch.randn(2, 5, in_size, in_size, requires_grad=True)
+    out = connector(x)
+    assert out.shape == (2, 7, out_size, out_size)
+    assert out.min() >= 0  # ReLU
+    fitnet_loss(out, torch.rand(2, 7, out_size, out_size)).backward()
+    assert x.grad.abs().sum() > 0
+    assert all(p.grad is not None for p in connector.parameters())
+
+
+def test_regressor_refuses_what_it_cannot_map():
+    with pytest.raises(ValueError, match='cannot enlarge a 4 x 4 map to 16'):
+        build(dict(type='ConvBNReLUConnector', in_channels=2,
+                   out_channels=2, in_size=4, out_size=16))
+    with pytest.raises(ValueError, match='leave kernel_size at 1'):
+        build(dict(type='ConvBNReLUConnector', in_channels=2,
+                   out_channels=2, kernel_size=3, in_size=8, out_size=4))
+    with pytest.raises(ValueError, match='both in_size and out_size'):
+        build(dict(type='ConvBNReLUConnector', in_channels=2,
+                   out_channels=2, in_size=8))
+
+
+def cifar_resnet(depth: int, base_channels: int) -> dict:
+    """A CIFAR zoo ResNet with 3 classes (its stages: 32, 16, 8 px)."""
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(type='CIFARResNet', depth=depth,
+                      stem_channels=base_channels,
+                      base_channels=base_channels),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=3,
+                  in_channels=4 * base_channels,
+                  loss=dict(type='CrossEntropyLoss')))
+
+
+@pytest.mark.parametrize('teacher_stage,channels,out_size', [
+    (1, 16, 16),  # the middle stages, as RepDistiller's hint_layer=2
+    (2, 32, 8),  # a deeper, smaller teacher stage: a strided regressor
+])
+def test_fitnet_trains_in_the_distiller(tmp_path, teacher_stage, channels,
+                                        out_size):
+    student, teacher = cifar_resnet(8, 4), cifar_resnet(14, 8)
+    ckpt = str(tmp_path / 'teacher.pth')
+    save_teacher(ckpt, teacher)
+    distiller = build(distiller_cfg(
+        ckpt, student=student, teacher=teacher, student_loss_weight=1.0,
+        connectors=dict(hint=dict(
+            type='ConvBNReLUConnector', in_channels=8,
+            out_channels=channels, in_size=16, out_size=out_size,
+            input='student.feats.1')),
+        distill_losses=dict(loss_fitnet=dict(
+            type='FitNetLoss', loss_weight=100.0,
+            inputs=dict(feats_S='connectors.hint',
+                        feats_T=f'teacher.feats.{teacher_stage}')))))
+    losses = distiller(torch.randn(3, 3, 32, 32), samples([0, 1, 2]),
+                       mode='loss')
+    assert set(losses) == {'loss_cls', 'loss_fitnet'}
+    assert losses['loss_fitnet'].item() > 0
+    sum(losses.values()).backward()
+    assert distiller.connectors.hint.conv.weight.grad.abs().sum() > 0
+    assert distiller.student.backbone.conv1.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in distiller.teacher.parameters())
+
+
+def test_missing_regressor_is_a_clear_error_in_the_distiller(tmp_path):
+    student, teacher = cifar_resnet(8, 4), cifar_resnet(14, 8)
+    ckpt = str(tmp_path / 'teacher.pth')
+    save_teacher(ckpt, teacher)
+    distiller = build(distiller_cfg(
+        ckpt, student=student, teacher=teacher,
+        distill_losses=dict(loss_fitnet=dict(
+            type='FitNetLoss',
+            inputs=dict(feats_S='student.feats.1',
+                        feats_T='teacher.feats.1')))))
+    with pytest.raises(DistillDataError,
+                       match=r'loss_fitnet \(FitNetLoss\).*in_channels=8, '
+                       'out_channels=16, in_size=16, out_size=16'):
+        distiller(torch.randn(2, 3, 32, 32), samples([0, 1]), mode='loss')
