@@ -1,11 +1,13 @@
 """Importing this package registers vrm_mm's datasets and transforms."""
 from .bad_sample_guard import BadSampleGuard
+from .contrast_sample_dataset import ContrastSampleDataset
 from .fashion_mnist_files import prepare_fashion_mnist
 from .filename_labelled_images import FilenameLabelledImages
 from .local_cifar100 import LocalCIFAR100
 from .transforms import VIRTUAL_VIEW_POLICIES, RealVirtualViews
 
 __all__ = [
-    'BadSampleGuard', 'FilenameLabelledImages', 'LocalCIFAR100',
-    'RealVirtualViews', 'VIRTUAL_VIEW_POLICIES', 'prepare_fashion_mnist'
+    'BadSampleGuard', 'ContrastSampleDataset', 'FilenameLabelledImages',
+    'LocalCIFAR100', 'RealVirtualViews', 'VIRTUAL_VIEW_POLICIES',
+    'prepare_fashion_mnist'
 ]
