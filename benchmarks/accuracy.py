@@ -346,6 +346,20 @@ def finished_runs(work_root: str) -> dict:
     return runs
 
 
+def check_same_teacher(runs: dict, teacher_test: float,
+                       runs_path: str) -> None:
+    """Refuse to add runs of this teacher to runs of another one."""
+    others = sorted({round(r['teacher_test'], 2) for r in runs.values()
+                     if 'teacher_test' in r} - {round(teacher_test, 2)})
+    if others:
+        sys.exit(
+            f'[accuracy] the runs in {runs_path} were distilled from a '
+            f'teacher of test top-1 {others}, this machine trained one of '
+            f'{teacher_test:.2f} from the same seed (its CPU kernels '
+            'differ): runs on different teachers are not comparable. Use '
+            '--set NAME for a separate set on this machine.')
+
+
 def write_json_atomic(path: str, obj) -> None:
     """Write JSON via a temporary file and rename, so a parallel part never
     reads a half-written file."""
@@ -389,6 +403,12 @@ def main() -> None:
         '--variant', choices=list(VARIANTS),
         help='change one protocol setting (batch size, virtual-view '
         'strength) for the analyses; see benchmarks/accuracy_variants.py')
+    parser.add_argument(
+        '--set', dest='run_set', metavar='NAME',
+        help='a separate set of runs with its own teacher '
+        '(work_dirs/bench_accuracy_NAME, results/accuracy_NAME*): another '
+        "machine's CPU kernels train another teacher from the same seed, "
+        'and runs on different teachers must not be compared')
     parser.add_argument('--run-one', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
@@ -403,6 +423,8 @@ def main() -> None:
         args.teacher_epochs, tag = 1, '_quick'
         print('[accuracy] QUICK mode: 1 seed, 2 student epochs, 1 teacher '
               'epoch; a smoke test, not the benchmark.')
+    if args.run_set:
+        tag += f'_{args.run_set}'
     work_root = osp.join(REPO_ROOT, 'work_dirs', f'bench_accuracy{tag}')
     runs_path = osp.join(RESULTS, f'accuracy{tag}_runs.json')
     runs = json.load(open(runs_path)) if osp.isfile(runs_path) else {}
@@ -415,6 +437,7 @@ def main() -> None:
     teacher_dir = osp.join(work_root, f'teacher_{args.teacher_epochs}e')
     with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
         teacher_ckpt = f.read().strip()
+    check_same_teacher(runs, teacher['last_test'], runs_path)
     protocol = dict(
         command='python benchmarks/accuracy.py ' + ' '.join(sys.argv[1:]),
         machine=machine_metadata(args.device), teacher_test=teacher[

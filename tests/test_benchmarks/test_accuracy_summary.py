@@ -150,3 +150,17 @@ def test_no_new_run_starts_after_a_failure(tmp_path):
                                  lambda name, result: None)
     assert 'kd_seed0 failed' in str(exit_info.value.code)
     assert not (tmp_path / 'vrm_seed0').exists()
+
+
+def test_runs_of_another_teacher_are_not_extended(capsys):
+    """Another machine trains another teacher from the same seed: its runs
+    go to a separate --set, never into the runs of the first teacher."""
+    runs = {'kd_seed0': dict(last_test=84.0, teacher_test=90.76),
+            'ce_seed0': dict(last_test=82.0)}  # unrecorded: no conflict
+    accuracy.check_same_teacher(runs, 90.76, 'runs.json')
+    accuracy.check_same_teacher({}, 90.59, 'runs.json')
+    with pytest.raises(SystemExit) as error:
+        accuracy.check_same_teacher(runs, 90.59, 'runs.json')
+    message = str(error.value)
+    assert '[90.76]' in message and '90.59' in message
+    assert '--set NAME' in message
