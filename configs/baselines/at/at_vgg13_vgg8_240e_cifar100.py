@@ -1,0 +1,21 @@
+# AT, VGG13 -> VGG8 on CIFAR-100, 240 epochs (reference 71.43 top-1: CRD Table
+# 1, also RepDistiller's README). Teacher checkpoint: train
+# configs/teachers/ce_vgg13_240e_cifar100.py, or convert the public one with
+# tools/convert_repdistiller.py (configs/README.md).
+_base_ = [
+    '../../_base_/distillers/at.py',
+    '../../_base_/datasets/cifar100_bs64.py',
+    '../../_base_/schedules/cifar100_bs64_240e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/cifar100/vgg8.py'),
+    teacher=dict(cfg_path='configs/_base_/models/cifar100/vgg13.py'),
+    # RepDistiller's feat[1:-1]: the teacher's blocks 1-4 at 16, 8, 4, 4 px and
+    # the student's blocks 1-4 at 16, 8, 4, 4 px, paired in order
+    distill_losses=dict(loss_at=dict(
+        inputs=dict(feats_S=['student.feats.1', 'student.feats.2',
+                             'student.feats.3', 'student.feats.4'],
+                    feats_T=['teacher.feats.1', 'teacher.feats.2',
+                             'teacher.feats.3', 'teacher.feats.4']))),
+    teacher_ckpt='work_dirs/teachers/vgg13_cifar100.pth')

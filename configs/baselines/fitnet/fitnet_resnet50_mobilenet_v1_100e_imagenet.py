@@ -1,0 +1,20 @@
+# FitNet, ResNet50 -> MobileNet-V1 on ImageNet, 100 epochs, batch 512 as 8
+# GPUs x 64 (no published reference: CRD, ReviewKD and DKD report no ImageNet
+# FitNet, and mdistiller has no ImageNet FitNet setting). The CIFAR-100
+# setting carried over: CE 1.0, FitNet 100 on the teacher's second stage (512
+# x 28 x 28, RepDistiller's hint layer feat[2]), regressed from MobileNet-V1's
+# last 28 px layer (layer 5, 256 x 28 x 28) by a 1 x 1 ConvBNReLU. Teacher
+# checkpoint: mmpretrain's resnet50_8xb32_in1k (configs/README.md), saved as
+# work_dirs/teachers/resnet50_imagenet.pth.
+_base_ = [
+    '../../_base_/distillers/fitnet.py',
+    '../../_base_/datasets/imagenet_bs64.py',
+    '../../_base_/schedules/imagenet_bs512_100e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/imagenet/mobilenet_v1.py'),
+    teacher=dict(cfg_path='mmpretrain::_base_/models/resnet50.py'),
+    teacher_ckpt='work_dirs/teachers/resnet50_imagenet.pth',
+    connectors=dict(hint=dict(in_channels=256, out_channels=512,
+                              input='student.feats.5')))
