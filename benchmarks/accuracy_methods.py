@@ -95,6 +95,8 @@ DKD_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
                   loss_names=['loss_dkd'])
 # ReviewKD's levels: the three stages and the pooled feature
 REVIEW = ('feats.0', 'feats.1', 'feats.2', 'pre_logits')
+# AT's stages: both ResNets' three stages (RepDistiller's feat[1:-1])
+STAGES = REVIEW[:3]
 VRM_WARMUP = dict(type='DistillLossWarmupHook', warmup=2, by_epoch=True,
                   loss_names=['loss_vrm'])
 
@@ -131,6 +133,21 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
             inputs=dict(emb_S='connectors.embed_S',
                         emb_T='connectors.embed_T'))),
         connectors=CC_EMBEDDINGS),
+    # FitNet and AT: RepDistiller's CIFAR settings (configs/_base_/
+    # distillers/); both ResNets have 16-32-64-channel stages of equal sizes,
+    # so the hint regressor is a 1 x 1 ConvBNReLU on the middle stage
+    'fitnet': _method(
+        dict(loss_fitnet=dict(
+            type='FitNetLoss', loss_weight=100.0,
+            inputs=dict(feats_S='connectors.hint',
+                        feats_T='teacher.feats.1'))),
+        connectors=dict(hint=dict(
+            type='ConvBNReLUConnector', in_channels=32, out_channels=32,
+            input='student.feats.1'))),
+    'at': _method(dict(loss_at=dict(
+        type='ATLoss', loss_weight=1000.0, p=2.0,
+        inputs=dict(feats_S=[f'student.{name}' for name in STAGES],
+                    feats_T=[f'teacher.{name}' for name in STAGES])))),
     # MLKD on VRM's two views (weak = real, strong = virtual): the released
     # code's CIFAR-100 weights, CE 0.1 on each view
     'mlkd': _method(dict(loss_mlkd=MLKD), student_loss_weight=0.1,
@@ -184,5 +201,6 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
 }
 
 MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'sp', 'pkt',
-              'cc', 'mlkd', 'mlkd_lr_0.025', 'ctkd', 'reviewkd', 'vrm')
+              'cc', 'mlkd', 'mlkd_lr_0.025', 'ctkd', 'reviewkd', 'fitnet',
+              'at', 'vrm')
 ABLATIONS = tuple(m for m in METHODS if m.startswith('vrm_'))

@@ -44,7 +44,8 @@ def _method_config(method: str, teacher_ckpt: str) -> Config:
 def test_tables_cover_the_protocol():
     assert set(MAIN_TABLE) == {'ce', 'kd', 'kd_two_views', 'dkd', 'dist',
                                'rkd', 'sp', 'pkt', 'cc', 'mlkd',
-                               'mlkd_lr_0.025', 'ctkd', 'reviewkd', 'vrm'}
+                               'mlkd_lr_0.025', 'ctkd', 'reviewkd',
+                               'fitnet', 'at', 'vrm'}
     assert set(MAIN_TABLE) | set(ABLATIONS) == set(METHODS)
     # benchmarks.md: each part of VRM and every open option is ablated
     assert {'vrm_no_virtual_view', 'vrm_no_ic_graph',
@@ -109,3 +110,19 @@ def test_reviewkd_warmup_is_the_papers_share_of_training(teacher_ckpt):
     assert (hook.type, hook.by_epoch, hook.loss_names) == (
         'DistillLossWarmupHook', False, ['loss_reviewkd'])
     assert hook.warmup == round(cfg.train_cfg.max_epochs * per_epoch / 12)
+
+
+def test_fitnet_and_at_read_the_stages_of_their_cifar_settings(teacher_ckpt):
+    def model(method):
+        cfg = METHODS[method](Config.fromfile(STUDENT_CONFIG), teacher_ckpt)
+        return cfg.model
+
+    fitnet = model('fitnet')
+    assert fitnet.connectors.hint.input == 'student.feats.1'
+    assert fitnet.distill_losses.loss_fitnet.loss_weight == 100.0
+    assert fitnet.distill_losses.loss_fitnet.inputs.feats_T == \
+        'teacher.feats.1'
+    at = model('at').distill_losses.loss_at
+    assert at.loss_weight == 1000.0 and at.p == 2.0
+    assert at.inputs.feats_S == [f'student.feats.{i}' for i in range(3)]
+    assert at.inputs.feats_T == [f'teacher.feats.{i}' for i in range(3)]
