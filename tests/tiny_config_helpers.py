@@ -49,6 +49,13 @@ def smaller(node):
 
 
 def tiny_loader(loader: dict) -> dict:
+    dataset = loader['dataset']
+    if dataset['type'] == 'ContrastSampleDataset':
+        # CRD's wrapper around the tiny images: their BATCH images are of
+        # BATCH classes, so each has BATCH - 1 other-class negatives
+        inner = tiny_loader(dict(loader, dataset=dataset['dataset']))
+        return dict(inner, dataset=dict(dataset, dataset=inner['dataset'],
+                                        num_negatives=BATCH - 1))
     prefix, color_type = IMAGES[loader['dataset']['type']]
     return dict(
         loader,
@@ -62,6 +69,14 @@ def tiny_loader(loader: dict) -> dict:
             color_type=color_type,
             indices=BATCH,
             pipeline=smaller(loader['dataset']['pipeline'])))
+
+
+def tiny_memory_banks(cfg: Config) -> None:
+    """CRD's memory banks hold a row per training image: BATCH rows for
+    the tiny data (the configs' 50,000 or 1,281,167 only cost time)."""
+    for loss in cfg.model.get('distill_losses', {}).values():
+        if loss.get('type') == 'CRDLoss':
+            loss.num_data = BATCH
 
 
 def save_teacher(teacher: dict, path: str) -> str:

@@ -8,6 +8,8 @@ pipelines, with these overrides (what ``--cfg-options`` would set):
 
 * batch 3 (the smallest RKD's angle relation accepts), one epoch of one
   iteration, no dataloader worker processes;
+* CRD: K = 2 negatives (the other two images) and memory banks of 3 rows,
+  one per image (``tiny_memory_banks``);
 * ``teacher_ckpt``: the state dict of a freshly built teacher;
 * pipelines that crop or resize to 224 px (ImageNet, DeiT on CIFAR-100)
   work at 64 px; the networks are unchanged: the CNNs pool globally and
@@ -34,6 +36,7 @@ from tiny_config_helpers import (
     check_losses,
     save_teacher,
     tiny_loader,
+    tiny_memory_banks,
     train_step,
 )
 
@@ -116,6 +119,7 @@ def _tiny_config(config: str, work_dir: str, teacher_ckpt) -> Config:
     for split in ('train', 'val', 'test'):
         key = f'{split}_dataloader'
         cfg[key] = tiny_loader(cfg[key].to_dict())
+    tiny_memory_banks(cfg)
     cfg.train_cfg.max_epochs = 1
     cfg.work_dir = work_dir
     cfg.log_level = 'WARNING'
