@@ -1,0 +1,20 @@
+# CRD, ResNet32x4 -> ShuffleNetV2 on CIFAR-100, 240 epochs (reference 75.65: the CRD paper's
+# Tables 1-2, also RepDistiller's README). Teacher checkpoint: train
+# configs/teachers/ce_resnet32x4_240e_cifar100.py, or convert the public one with
+# tools/convert_repdistiller.py (configs/README.md).
+_base_ = [
+    '../../_base_/distillers/crd.py',
+    '../../_base_/datasets/cifar100_bs64.py',
+    '../../_base_/schedules/cifar100_bs64_240e.py',
+    '../../_base_/default_runtime.py',
+]
+model = dict(
+    student=dict(cfg_path='configs/_base_/models/cifar100/shufflev2.py'),
+    teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet32x4.py'),
+    distill_losses=dict(loss_crd=dict(
+        in_channels_S=1024, in_channels_T=256)),  # pre_logits widths
+    teacher_ckpt='work_dirs/teachers/resnet32x4_cifar100.pth')
+# each image with its index and K negatives (CRD's memory-bank rows)
+train_dataloader = dict(dataset=dict(
+    _delete_=True, **_base_.contrast_dataset,
+    dataset=_base_.train_dataloader.dataset))
