@@ -86,6 +86,24 @@ MLKD = dict(type='MLKDLoss', loss_weight=0.9, virtual_ce_weight=0.1,
                         gt_label='gt_label'))
 
 
+def _crd(cfg: Config, teacher_ckpt: str) -> Config:
+    """CRD with the CIFAR-100 setting (configs/_base_/distillers/crd.py)
+    but K = 4096: its memory banks hold the training subset's images, and
+    every image has at least 4,472 of other classes there."""
+    num_data = len(cfg.train_dataloader.dataset.indices)
+    cfg = _distill(cfg, teacher_ckpt, dict(loss_crd=dict(
+        type='CRDLoss', in_channels_S=64, in_channels_T=64,
+        num_data=num_data, feat_dim=128, temperature=0.07, momentum=0.5,
+        loss_weight=0.8,
+        inputs=dict(feats_S='student.pre_logits',
+                    feats_T='teacher.pre_logits', sample_idx='sample_idx',
+                    contrast_idx='contrast_idx'))))
+    cfg.train_dataloader.dataset = dict(
+        type='ContrastSampleDataset', num_negatives=4096,
+        dataset=cfg.train_dataloader.dataset)
+    return cfg
+
+
 def _half_lr(cfg: Config) -> Config:
     cfg.optim_wrapper.optimizer.lr /= 2
     return cfg
@@ -180,6 +198,8 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
             input=[f'student.{name}' for name in REVIEW])),
         hooks=(dict(type='DistillLossWarmupHook', warmup=52, by_epoch=False,
                     loss_names=['loss_reviewkd']), )),
+    # CRD: CE 1.0, CRD 0.8, no KD (RepDistiller's -a 0 -b 0.8), K = 4096
+    'crd': _crd,
     'vrm': _method(dict(loss_vrm=vrm()), two_views=True),
     # ablations: one option changed each
     'vrm_no_virtual_view': _method(dict(loss_vrm=vrm(two_views=False))),
@@ -202,5 +222,5 @@ METHODS: Dict[str, Callable[[Config, str], Config]] = {
 
 MAIN_TABLE = ('ce', 'kd', 'kd_two_views', 'dkd', 'dist', 'rkd', 'sp', 'pkt',
               'cc', 'mlkd', 'mlkd_lr_0.025', 'ctkd', 'reviewkd', 'fitnet',
-              'at', 'vrm')
+              'at', 'crd', 'vrm')
 ABLATIONS = tuple(m for m in METHODS if m.startswith('vrm_'))
