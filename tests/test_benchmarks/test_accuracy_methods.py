@@ -45,7 +45,7 @@ def test_tables_cover_the_protocol():
     assert set(MAIN_TABLE) == {'ce', 'kd', 'kd_two_views', 'dkd', 'dist',
                                'rkd', 'sp', 'pkt', 'cc', 'mlkd',
                                'mlkd_lr_0.025', 'ctkd', 'reviewkd',
-                               'fitnet', 'at', 'vrm'}
+                               'fitnet', 'at', 'crd', 'vrm'}
     assert set(MAIN_TABLE) | set(ABLATIONS) == set(METHODS)
     # benchmarks.md: each part of VRM and every open option is ablated
     assert {'vrm_no_virtual_view', 'vrm_no_ic_graph',
@@ -126,3 +126,13 @@ def test_fitnet_and_at_read_the_stages_of_their_cifar_settings(teacher_ckpt):
     assert at.loss_weight == 1000.0 and at.p == 2.0
     assert at.inputs.feats_S == [f'student.feats.{i}' for i in range(3)]
     assert at.inputs.feats_T == [f'teacher.feats.{i}' for i in range(3)]
+
+
+def test_crd_banks_hold_the_training_subset(teacher_ckpt):
+    cfg = METHODS['crd'](Config.fromfile(STUDENT_CONFIG), teacher_ckpt)
+    dataset = cfg.train_dataloader.dataset
+    assert (dataset.type, dataset.num_negatives) == (
+        'ContrastSampleDataset', 4096)
+    loss = cfg.model.distill_losses.loss_crd
+    assert loss.num_data == len(dataset.dataset.indices) == 5000
+    assert (loss.loss_weight, cfg.model.student_loss_weight) == (0.8, 1.0)
