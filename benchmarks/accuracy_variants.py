@@ -10,6 +10,8 @@ from typing import Callable, Dict
 
 from mmengine.config import Config
 
+from vrm_mm.datasets.seeded_pipeline import dataset_cfgs
+
 DEFAULT_BATCH = 64
 
 
@@ -26,7 +28,8 @@ def batch_size(size: int) -> Callable[[Config], Config]:
 def virtual_view(**options) -> Callable[[Config], Config]:
     """The ``RealVirtualViews`` options of two-view methods changed."""
     def apply(cfg: Config) -> Config:
-        views = [t for t in cfg.train_dataloader.dataset.pipeline
+        views = [t for dataset in dataset_cfgs(cfg.train_dataloader.dataset)
+                 for t in dataset.get('pipeline') or ()
                  if t['type'] == 'RealVirtualViews']
         if not views:
             raise SystemExit(

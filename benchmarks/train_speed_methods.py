@@ -12,10 +12,12 @@ CTKD's gradient-reversal strength at the end of its curriculum.
 
 from pathlib import Path
 
+import torch
 from mmengine.config import Config
 from train_speed_report import CLOCKS, label, ms_cell, run_line
 from train_speed_steps import Step
 
+from vrm_mm.datasets.seeded_pipeline import dataset_cfgs
 from vrm_mm.engine.hooks.ctkd_curriculum_hook import apply_curriculum
 
 CONFIGS = Path(__file__).resolve().parent.parent / 'configs'
@@ -46,10 +48,27 @@ def select(names):
 
 def num_views(cfg):
     """Views per image of the config's training pipeline."""
-    for transform in cfg.train_dataloader.dataset.pipeline:
-        if transform['type'] == 'RealVirtualViews':
-            return len(transform['view_transforms'])
+    for dataset in dataset_cfgs(cfg.train_dataloader.dataset):
+        for transform in dataset.get('pipeline') or ():
+            if transform['type'] == 'RealVirtualViews':
+                return len(transform['view_transforms'])
     return 1
+
+
+def add_contrast_fields(cfg, batch, seed=0):
+    """What ContrastSampleDataset adds to each sample (CRD), on the
+    in-memory batch: ``sample_idx`` (its row of the memory banks) and
+    ``num_negatives`` random rows as ``contrast_idx``."""
+    wrapper = cfg.train_dataloader.dataset
+    if wrapper.get('type') != 'ContrastSampleDataset':
+        return
+    rows = min(loss['num_data'] for loss in cfg.model.distill_losses.values()
+               if 'num_data' in loss)
+    gen = torch.Generator().manual_seed(seed)
+    for index, sample in enumerate(batch['data_samples']):
+        sample.set_metainfo(dict(
+            sample_idx=index, contrast_idx=torch.randint(
+                rows, (wrapper.num_negatives, ), generator=gen)))
 
 
 def method_step(path, teacher_ckpt, batch_size, device):
@@ -61,6 +80,7 @@ def method_step(path, teacher_ckpt, batch_size, device):
     model.setdefault('data_preprocessor', cfg.data_preprocessor.to_dict())
     step = Step(model, cfg.optim_wrapper.to_dict(), batch_size, device,
                 num_views(cfg))
+    add_contrast_fields(cfg, step.batch)
     apply_curriculum(cfg.get('custom_hooks', []), step.model,
                      epoch=cfg.train_cfg.max_epochs - 1)
     return step

@@ -76,3 +76,6 @@ def test_view_variants_change_the_virtual_view_only_of_two_view_methods():
         .pipeline[0]['cutout_shape'] == 7
     with pytest.raises(SystemExit, match='has no virtual view'):
         VARIANTS['mag2'](_config('kd'))
+    # a wrapped train set (CRD's ContrastSampleDataset) is looked into
+    with pytest.raises(SystemExit, match='has no virtual view'):
+        VARIANTS['mag2'](_config('crd'))

@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT / 'benchmarks'))
 import train_speed_methods  # noqa: E402
 from train_speed import ratio_pairs  # noqa: E402
 from train_speed_floor import FloorStep  # noqa: E402
-from train_speed_steps import Step  # noqa: E402
+from train_speed_steps import Step, teacher_checkpoint  # noqa: E402
 
 CPU = torch.device('cpu')
 
@@ -52,6 +52,28 @@ def test_the_repository_has_the_core_methods():
     assert train_speed_methods.num_views(cfg) == 2
     cfg = train_speed_methods.Config.fromfile(str(found['kd']))
     assert train_speed_methods.num_views(cfg) == 1
+
+
+def test_crd_cost_row_gets_what_its_dataset_wrapper_adds(tmp_path):
+    """CRD's train set is wrapped (ContrastSampleDataset): its views are
+    read through the wrapper, and the in-memory batch carries sample_idx
+    and K negatives, so the row is CRD's real step with its banks."""
+    init_default_scope('vrm_mm')
+    path = train_speed_methods.method_configs()['crd']
+    cfg = train_speed_methods.Config.fromfile(str(path))
+    assert train_speed_methods.num_views(cfg) == 1
+    step = train_speed_methods.method_step(
+        path, teacher_checkpoint(tmp_path), 4, CPU)
+    samples = step.batch['data_samples']
+    assert [s.sample_idx for s in samples] == [0, 1, 2, 3]
+    assert samples[0].contrast_idx.shape == (16384, )
+    loss = step.model.distill_losses['loss_crd']
+    before = loss.memory_S.clone()
+    losses = step()
+    assert torch.isfinite(losses['loss_crd'])
+    # the batch's rows of the banks moved, the others did not
+    assert not torch.equal(loss.memory_S[:4], before[:4])
+    assert torch.equal(loss.memory_S[4:], before[4:])
 
 
 def test_ratios_cover_floors_and_cost_rows():

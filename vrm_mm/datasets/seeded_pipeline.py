@@ -108,6 +108,18 @@ def _own(obj, attr: str):
     return getattr(obj, '__dict__', {}).get(attr)
 
 
+def dataset_cfgs(dataset_cfg: dict) -> Iterator[dict]:
+    """A dataset config and the configs it wraps (``dataset`` /
+    ``datasets`` keys: ContrastSampleDataset, Concat, Repeat...), outermost
+    first: where a tool finds the pipeline of a wrapped dataset."""
+    yield dataset_cfg
+    if isinstance(dataset_cfg.get('dataset'), dict):
+        yield from dataset_cfgs(dataset_cfg['dataset'])
+    for inner in dataset_cfg.get('datasets') or ():
+        if isinstance(inner, dict):
+            yield from dataset_cfgs(inner)
+
+
 def _datasets(dataset) -> Iterator:
     """``dataset`` and the datasets it wraps (Concat, Repeat, sliced...)."""
     yield dataset
