@@ -17,6 +17,7 @@ from mmengine.config import Config
 from train_speed_report import CLOCKS, label, ms_cell, run_line
 from train_speed_steps import Step
 
+from vrm_mm.datasets.contrast_sample_dataset import random_contrast_fields
 from vrm_mm.datasets.seeded_pipeline import dataset_cfgs
 from vrm_mm.engine.hooks.ctkd_curriculum_hook import apply_curriculum
 
@@ -57,18 +58,15 @@ def num_views(cfg):
 
 def add_contrast_fields(cfg, batch, seed=0):
     """What ContrastSampleDataset adds to each sample (CRD), on the
-    in-memory batch: ``sample_idx`` (its row of the memory banks) and
-    ``num_negatives`` random rows as ``contrast_idx``."""
+    in-memory batch (:func:`random_contrast_fields`)."""
     wrapper = cfg.train_dataloader.dataset
     if wrapper.get('type') != 'ContrastSampleDataset':
         return
     rows = min(loss['num_data'] for loss in cfg.model.distill_losses.values()
                if 'num_data' in loss)
-    gen = torch.Generator().manual_seed(seed)
-    for index, sample in enumerate(batch['data_samples']):
-        sample.set_metainfo(dict(
-            sample_idx=index, contrast_idx=torch.randint(
-                rows, (wrapper.num_negatives, ), generator=gen)))
+    random_contrast_fields(batch['data_samples'], rows,
+                           wrapper.num_negatives,
+                           torch.Generator().manual_seed(seed))
 
 
 def method_step(path, teacher_ckpt, batch_size, device):

@@ -67,6 +67,7 @@ def test_crd_cost_row_gets_what_its_dataset_wrapper_adds(tmp_path):
     samples = step.batch['data_samples']
     assert [s.sample_idx for s in samples] == [0, 1, 2, 3]
     assert samples[0].contrast_idx.shape == (16384, )
+    assert samples[0].contrast_idx.min() >= 4  # never a row of the batch
     loss = step.model.distill_losses['loss_crd']
     before = loss.memory_S.clone()
     losses = step()
@@ -74,6 +75,7 @@ def test_crd_cost_row_gets_what_its_dataset_wrapper_adds(tmp_path):
     # the batch's rows of the banks moved, the others did not
     assert not torch.equal(loss.memory_S[:4], before[:4])
     assert torch.equal(loss.memory_S[4:], before[4:])
+    assert loss.z_S > 0  # Z set on this first training batch
 
 
 def test_ratios_cover_floors_and_cost_rows():

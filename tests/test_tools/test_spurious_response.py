@@ -33,8 +33,8 @@ _SPEC = importlib.util.spec_from_file_location(
 tool = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(tool)
 
-ROWS = ['kd', 'dkd', 'rkd', 'vrm', 'vrm_uep_none', 'vrm_no_redundant_pruning',
-        'vrm_upper_uep_none']
+ROWS = ['kd', 'dkd', 'crd', 'rkd', 'vrm', 'vrm_uep_none',
+        'vrm_no_redundant_pruning', 'vrm_upper_uep_none']
 
 
 @pytest.fixture(scope='module')
@@ -92,12 +92,21 @@ def test_instance_wise_losses_send_exactly_nothing(result):
             assert stats['ratio_undefined'] == 0  # own gradient did change
 
 
+def test_crd_contrasts_with_its_banks_not_with_the_batch(result):
+    """CRD with its Z fixed (as after its first training batch) and its
+    memory banks read only: one sample's change reaches no other sample."""
+    stats = result[0]['summary']['crd']['noise']
+    assert stats['ratio_mean'] == 0 and stats['spread_mean'] == 0
+    assert stats['ratio_undefined'] == 0  # its own gradient did change
+    assert 'wrong' not in result[0]['summary']['crd']  # reads features
+
+
 def test_relation_losses_spread_and_pruning_changes_the_spread(result):
     data = result[0]
     summary = data['summary']
     assert summary['rkd']['noise']['ratio_mean'] > 0
     assert 'wrong' not in summary['rkd']  # reads features, not predictions
-    for row in ROWS[3:]:
+    for row in ROWS[4:]:
         for kind in sr.PERTURBATIONS:
             assert summary[row][kind]['ratio_mean'] > 0
             assert summary[row][kind]['spread_mean'] > 0

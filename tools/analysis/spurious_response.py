@@ -71,9 +71,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def negatives_of(cfg):
+    """K of the config's ContrastSampleDataset (CRD), None without one."""
+    return cfg.train_dataloader.dataset.get('num_negatives')
+
+
 def method_rows(names=None) -> dict:
-    """``{row: (distill_losses, connectors, custom_hooks)}`` from
-    accuracy_methods.py."""
+    """``{row: (distill_losses, connectors, custom_hooks, num_negatives)}``
+    from accuracy_methods.py (``num_negatives``: CRD's K, else None)."""
     from accuracy_methods import METHODS, STUDENT_CONFIG, _distill, vrm
     from mmengine.config import Config
     student = Config.fromfile(STUDENT_CONFIG)
@@ -94,8 +99,9 @@ def method_rows(names=None) -> dict:
         key = repr((losses, model.get('connectors')))
         if losses and (names is not None or key not in seen):
             seen.add(key)
+            cfg = build(copy.deepcopy(student), '')
             rows[name] = (losses, model.get('connectors') or {},
-                          build(copy.deepcopy(student), '').custom_hooks)
+                          cfg.custom_hooks, negatives_of(cfg))
     return rows
 
 
@@ -109,7 +115,7 @@ def merge_rows(model: dict, rows: dict, keep_config: bool):
     losses = dict(model.get('distill_losses') or {}) if keep_config else {}
     connectors = dict(model.get('connectors') or {}) if keep_config else {}
     keys = {'config': list(losses)} if keep_config else {}
-    for k, (row_losses, row_connectors, _) in enumerate(rows.values()):
+    for k, (row_losses, row_connectors, *_) in enumerate(rows.values()):
         rename = {f'connectors.{c}': f'connectors.r{k}_{c}'
                   for c in row_connectors}
         for name, cfg in row_connectors.items():
@@ -235,6 +241,7 @@ def run(args) -> dict:
     import torch
     from mmengine.config import Config
 
+    from vrm_mm.datasets.contrast_sample_dataset import random_contrast_fields
     from vrm_mm.utils import spurious_response as sr
     cfg = Config.fromfile(args.config)
     names = args.methods
@@ -243,6 +250,8 @@ def run(args) -> dict:
     if names is not None and 'config' in names:
         rows = {'config': None, **rows}
     distiller, keys = build_distiller(cfg, rows, args.checkpoint)
+    negatives = max([row[3] for row in rows.values() if row and row[3]] + [
+        negatives_of(cfg) or 0 if 'config' in rows else 0])
     margin = sr.MARGIN if args.margin is None else args.margin
     generator = torch.Generator().manual_seed(args.seed)
     per_batch = {row: {} for row in keys}
@@ -251,6 +260,12 @@ def run(args) -> dict:
         if count == args.batches:
             break
         data = distiller.data_preprocessor(data, False)
+        if negatives:  # CRD: memory-bank rows, as its dataset wrapper adds
+            random_contrast_fields(data['data_samples'], min(
+                loss.num_data for loss in distiller.distill_losses.values()
+                if hasattr(loss, 'num_data')), negatives, generator)
+        if count == 0:
+            sr.fix_first_batch_constants(distiller, data)
         index = int(torch.randint(args.batch_size, (1, ),
                                   generator=generator))
         for row, result in sr.measure_batch(distiller, data, keys, index,

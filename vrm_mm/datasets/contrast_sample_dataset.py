@@ -184,3 +184,19 @@ def _check_pool(num_negatives: int, available: int, what: str) -> None:
             f'negatives are drawn per sample, but the dataset has only '
             f'{available} {what}; lower num_negatives to at most '
             f'{available} (CRD: nce_k).')
+
+
+def random_contrast_fields(data_samples, num_rows: int, num_negatives: int,
+                           generator: torch.Generator) -> None:
+    """Stand in for the wrapper on a batch that never went through it (the
+    cost benchmark's in-memory batch, the analyses' test batches): sample
+    ``i`` gets ``sample_idx = i`` (its memory-bank row) and
+    ``num_negatives`` random rows of ``[B, num_rows)`` as ``contrast_idx``
+    (never a row of the batch, so a positive is never a negative)."""
+    batch = len(data_samples)
+    _check_pool(num_negatives, num_rows - batch, 'memory-bank rows outside '
+                'the batch')
+    for index, sample in enumerate(data_samples):
+        sample.set_metainfo(dict(
+            sample_idx=index, contrast_idx=batch + torch.randint(
+                num_rows - batch, (num_negatives, ), generator=generator)))

@@ -34,6 +34,7 @@ import torch
 from torch import Tensor, nn
 
 from vrm_mm.models.distillers.named_inputs import CONNECTOR_PREFIX, input_names
+from vrm_mm.models.losses.crd import CRDLoss
 from vrm_mm.models.losses.vrm import VRMLoss
 from vrm_mm.models.losses.vrm_graphs import (
     kept_is_edges,
@@ -79,6 +80,27 @@ def capture_inputs(distiller: nn.Module, data: dict) -> Values:
         for handle in handles:
             handle.remove()
     return values
+
+
+def fix_first_batch_constants(distiller: nn.Module, data: dict) -> None:
+    """Give losses that fix a constant on their first training batch (CRD's
+    NCE normaliser ``Z``) that batch, as training does; in eval mode they
+    would re-estimate it on every batch and couple the samples through it.
+    (CRD's memory banks then also take the batch's rows, as in training.)
+    """
+    keys = [key for key, loss in distiller.distill_losses.items()
+            if isinstance(loss, CRDLoss) and loss.z_S <= 0]
+    if not keys:
+        return
+    values = capture_inputs(distiller, data)
+    for key in keys:
+        loss = distiller.distill_losses[key]
+        kwargs = {arg: values[source]
+                  for arg, source in distiller.loss_inputs[key].items()}
+        loss.train()
+        with torch.no_grad():
+            loss(**kwargs)
+        loss.eval()
 
 
 def student_side(distiller: nn.Module, name: str) -> bool:
