@@ -168,7 +168,7 @@ def test_loss_landscape_cli(runs):
     tool = load_tool('loss_landscape')
     tool.main([*student_args(files, ['CE', 'KD']), '--num-samples', '9',
                '--directions', '2', '--points', '5', '--grid', '3',
-               '--out', out])
+               '--span', '1', '--out', out])
     with open(out + '.json') as f:
         data = json.load(f)
     for label in ('CE', 'KD'):

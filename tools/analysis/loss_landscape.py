@@ -2,7 +2,7 @@
 
     python tools/analysis/loss_landscape.py --student LABEL CONFIG CHECKPOINT
         [--student ...] [--num-samples 1000] [--split test]
-        [--directions 3] [--span 1.0] [--points 17] [--grid 11]
+        [--directions 5] [--span 0.5] [--points 21] [--grid 11]
         [--seed 0] [--cfg-options KEY=VALUE ...] [--quick]
         [--out work_dirs/analysis/loss_landscape]
 
@@ -35,12 +35,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     rep.add_model_args(parser, 'loss_landscape')
     parser.add_argument('--num-samples', type=int, default=NUM_SAMPLES)
-    parser.add_argument('--directions', type=int, default=3,
+    parser.add_argument('--directions', type=int, default=5,
                         help='random directions of the 1-D curves (the '
                         'first two span the 2-D surface)')
-    parser.add_argument('--span', type=float, default=1.0,
+    parser.add_argument('--span', type=float, default=0.5,
                         help='largest step, in units of each filter\'s norm')
-    parser.add_argument('--points', type=int, default=17,
+    parser.add_argument('--points', type=int, default=21,
                         help='points of each 1-D curve, 0 and +-0.25 added')
     parser.add_argument('--grid', type=int, default=11,
                         help='points per side of the 2-D surface (0: none)')
@@ -134,7 +134,8 @@ def plot(result: dict, path: str) -> None:
                           label=f'{label} (rise {r["rise_mean"]:.3f})'
                           if i == 0 else None)
     curve_ax.set_xlabel('step along a filter-normalised direction')
-    curve_ax.set_ylabel('cross-entropy')
+    curve_ax.set_ylabel('cross-entropy (log scale)')
+    curve_ax.set_yscale('log')
     curve_ax.set_title('1-D (faint: further directions)')
     curve_ax.legend(fontsize=8)
     levels = None
