@@ -86,7 +86,10 @@ def overfitting(runs: dict) -> dict:
     """Per method: mean train and val curves over the runs that have a
     train curve, and the last-epoch gap (train - val)."""
     result = {}
-    for method in OVERFIT_METHODS:
+    others = sorted({name.rsplit('_seed', 1)[0] for name, r in runs.items()
+                     if '@' not in name and r.get('train_curve')}
+                    - set(OVERFIT_METHODS))
+    for method in (*OVERFIT_METHODS, *others):
         with_curves = [r for r in seeds_of(runs, method).values()
                        if r.get('train_curve')]
         if not with_curves:
@@ -96,6 +99,7 @@ def overfitting(runs: dict) -> dict:
         val = np.mean([r['val_curve'] for r in with_curves], axis=0)
         result[method] = dict(seeds=len(with_curves), train=train.tolist(),
                               val=val.tolist(),
+                              gap_curve=(train - val).tolist(),
                               gap=float(train[-1] - val[-1]))
     return result
 
@@ -132,24 +136,39 @@ def _plot(path: str, series: Dict[str, dict], xlabel: str,
 
 
 def _plot_curves(path: str, curves: dict) -> None:
+    """Train (solid) and val (dashed) top-1 per epoch of the pilot study's
+    methods, and every method's train - val gap per epoch."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, (ax, gap_ax) = plt.subplots(1, 2, figsize=(11, 4))
     for i, (method, entry) in enumerate(curves.items()):
         if not entry['seeds']:
             continue
         epochs = range(1, len(entry['train']) + 1)
-        ax.plot(epochs, entry['train'], '-', color=f'C{i}',
-                label=f'{method} train')
-        ax.plot(epochs, entry['val'], '--', color=f'C{i}',
-                label=f'{method} val')
+        if method in OVERFIT_METHODS:
+            ax.plot(epochs, entry['train'], '-', color=f'C{i}',
+                    label=f'{method} train')
+            ax.plot(epochs, entry['val'], '--', color=f'C{i}',
+                    label=f'{method} val')
+        gap_ax.plot(epochs, entry['gap_curve'], '-o', ms=3, color=f'C{i}',
+                    label=f'{method} (n={entry["seeds"]})')
     ax.set_xlabel('epoch')
     ax.set_ylabel('top-1 (%)')
     ax.legend(fontsize=7, ncol=2)
+    gap_ax.axhline(0, color='grey', lw=0.8)
+    gap_ax.set_xlabel('epoch')
+    gap_ax.set_ylabel('train - val top-1 (points)')
+    gap_ax.set_title('gap (> 0: fits the training images better)')
+    gap_ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def command_line(argv) -> str:
+    args = sys.argv[1:] if argv is None else argv
+    return ' '.join(['python benchmarks/accuracy_analyses.py', *args])
 
 
 def write(out: str, name: str, data: dict, lines: List[str]) -> None:
@@ -167,10 +186,11 @@ def main(argv=None) -> None:
     with open(args.runs) as f:
         runs = json.load(f)
     os.makedirs(args.out, exist_ok=True)
+    summary = osp.basename(args.runs).replace('_runs.json', '.md')
     source = (f'From `{osp.relpath(args.runs, osp.dirname(HERE))}` by '
-              '`python benchmarks/accuracy_analyses.py`; Fashion-MNIST '
-              'protocol of benchmarks/results/accuracy.md. Last-epoch test '
-              'top-1 (%), mean ± sample std (n = seeds).')
+              f'`{command_line(argv)}`; Fashion-MNIST protocol of '
+              f'benchmarks/results/{summary}. Last-epoch test top-1 (%), '
+              'mean ± sample std (n = seeds).')
 
     sizes = batch_size(runs)
     lines = ['# Batch-size robustness', '', source, '',

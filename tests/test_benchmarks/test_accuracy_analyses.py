@@ -29,11 +29,12 @@ RUNS = {
     'vrm_seed1': run(86.0, train=[62.0, 94.0], val=[57.0, 82.0]),
     'vrm@ra_off_seed0': run(83.0), 'vrm_magnitude_5_seed0': run(84.5),
     'ce_seed0': run(79.0, train=[50.0, 99.0], val=[50.0, 79.0]),
+    'crd_seed0': run(81.0, train=[40.0, 70.0], val=[45.0, 75.0]),
 }
 
 
 def test_points_are_means_over_seeds_and_missing_points_say_so(tmp_path):
-    runs = tmp_path / 'runs.json'
+    runs = tmp_path / 'accuracy_x_runs.json'
     runs.write_text(json.dumps(RUNS))
     out = tmp_path / 'analysis'
     accuracy_analyses.main(['--runs', str(runs), '--out', str(out)])
@@ -52,7 +53,13 @@ def test_points_are_means_over_seeds_and_missing_points_say_so(tmp_path):
     assert curves['vrm']['train'] == [61.0, 92.0]
     assert curves['vrm']['gap'] == pytest.approx(92.0 - 81.0)
     assert curves['ce']['gap'] == pytest.approx(20.0)
+    assert curves['vrm']['gap_curve'] == [5.0, 11.0]
     assert curves['kd'] == dict(seeds=0)  # no run with a train curve
+    # methods beyond the pilot study's join when they have train curves
+    assert list(curves) == ['ce', 'kd', 'dist', 'rkd', 'vrm', 'crd']
+    assert curves['crd']['gap_curve'] == [-5.0, -5.0]
+    report = (out / 'overfitting.md').read_text()
+    assert 'benchmarks/results/accuracy_x.md' in report
     for name in ('batch_size', 'view_strength', 'overfitting'):
         assert (out / f'{name}.png').stat().st_size > 1000
 
