@@ -122,9 +122,13 @@ def plot(result: dict, path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     surfaces = [r for r in result.values() if 'surface' in r]
-    columns = 1 + len(surfaces)
-    fig, axes = plt.subplots(1, columns, squeeze=False,
-                             figsize=(4.6 * columns, 4))
+    panels = 1 + len(surfaces)
+    columns = min(panels, 4)
+    rows = -(-panels // columns)
+    fig, axes = plt.subplots(rows, columns, squeeze=False,
+                             figsize=(4.6 * columns, 4 * rows))
+    for ax in axes.flat[panels:]:
+        ax.axis('off')
     curve_ax = axes[0, 0]
     for k, (label, r) in enumerate(result.items()):
         colour = f'C{k}'
