@@ -51,15 +51,26 @@ def seeds_of(runs: dict, prefix: str) -> Dict[int, dict]:
             if name.rsplit('_seed', 1)[0] == prefix}
 
 
-def point(runs: dict, prefix: str) -> dict:
-    """Mean and sample std of the last-epoch test top-1 over the seeds."""
+def point(runs: dict, prefix: str, reference: str = None) -> dict:
+    """Mean and sample std of the last-epoch test top-1 over the seeds,
+    and with a ``reference`` prefix the paired difference to it (mean and
+    sample std over the seeds both have)."""
     values = {s: r['last_test'] for s, r in sorted(seeds_of(runs,
                                                             prefix).items())}
     if not values:
         return dict(seeds=[], mean=None, std=None)
     v = list(values.values())
-    return dict(seeds=list(values), values=v, mean=float(np.mean(v)),
-                std=float(np.std(v, ddof=1)) if len(v) > 1 else None)
+    result = dict(seeds=list(values), values=v, mean=float(np.mean(v)),
+                  std=float(np.std(v, ddof=1)) if len(v) > 1 else None)
+    if reference is not None and reference != prefix:
+        base = seeds_of(runs, reference)
+        diffs = [values[s] - base[s]['last_test'] for s in values
+                 if s in base]
+        result['paired'] = dict(
+            seeds=[s for s in values if s in base],
+            mean=float(np.mean(diffs)) if diffs else None,
+            std=float(np.std(diffs, ddof=1)) if len(diffs) > 1 else None)
+    return result
 
 
 def _cell(p: dict) -> str:
@@ -69,15 +80,25 @@ def _cell(p: dict) -> str:
     return f"{p['mean']:.2f}{std} (n={len(p['seeds'])})"
 
 
+def _paired_cell(p: dict) -> str:
+    if 'paired' not in p:
+        return 'reference' if p['mean'] is not None else 'not run'
+    q = p['paired']
+    if q['mean'] is None:
+        return 'no common seed'
+    std = '' if q['std'] is None else f" ± {q['std']:.2f}"
+    return f"{q['mean']:+.2f}{std} (n={len(q['seeds'])})"
+
+
 def batch_size(runs: dict) -> dict:
     sizes = (16, 32, DEFAULT_POINTS['batch_size'], 128)
     return {m: {size: point(runs, m if size == DEFAULT_POINTS['batch_size']
-                            else f'{m}@bs{size}') for size in sizes}
+                            else f'{m}@bs{size}', m) for size in sizes}
             for m in BATCH_METHODS}
 
 
 def view_strength(runs: dict) -> dict:
-    return {setting: {value: point(runs, prefix)
+    return {setting: {value: point(runs, prefix, 'vrm')
                       for value, prefix in values.items()}
             for setting, values in VIEW_STRENGTH.items()}
 
@@ -105,10 +126,18 @@ def overfitting(runs: dict) -> dict:
 
 
 def _table(title: str, rows: Dict[str, dict], column: str) -> List[str]:
+    """The points, then their paired differences to the default setting
+    (same seeds: the seed-to-seed spread cancels)."""
     values = list(next(iter(rows.values())))
-    lines = [f'## {title}', '', f'| {column} | ' + ' | '.join(
-        map(str, values)) + ' |', '|---' * (len(values) + 1) + '|']
+    head = [f'| {column} | ' + ' | '.join(map(str, values)) + ' |',
+            '|---' * (len(values) + 1) + '|']
+    lines = [f'## {title}', '', *head]
     lines += [f'| {name} | ' + ' | '.join(_cell(row[v]) for v in values)
+              + ' |' for name, row in rows.items()]
+    lines += ['', 'Paired with the default, seed by seed (this point - '
+              'the default):', '', *head]
+    lines += [f'| {name} | ' + ' | '.join(_paired_cell(row[v])
+                                          for v in values)
               + ' |' for name, row in rows.items()]
     return lines + ['']
 

@@ -24,7 +24,7 @@ def run(last: float, train=None, val=None) -> dict:
 
 RUNS = {
     'kd_seed0': run(80.0), 'kd_seed1': run(82.0),
-    'kd@bs16_seed0': run(70.0),
+    'kd@bs16_seed0': run(70.0), 'kd@bs128_seed5': run(60.0),
     'vrm_seed0': run(85.0, train=[60.0, 90.0], val=[55.0, 80.0]),
     'vrm_seed1': run(86.0, train=[62.0, 94.0], val=[57.0, 82.0]),
     'vrm@ra_off_seed0': run(83.0), 'vrm_magnitude_5_seed0': run(84.5),
@@ -44,7 +44,12 @@ def test_points_are_means_over_seeds_and_missing_points_say_so(tmp_path):
     assert sizes['kd']['16']['mean'] == 70.0
     assert sizes['kd']['32']['mean'] is None
     table = (out / 'batch_size.md').read_text()
-    assert '| kd | 70.00 (n=1) | not run | 81.00 ± 1.41 (n=2) | not run |' \
+    assert ('| kd | 70.00 (n=1) | not run | 81.00 ± 1.41 (n=2) | '
+            '60.00 (n=1) |') in table
+    # paired with batch 64 on the seeds both have: seed 0 only
+    assert sizes['kd']['16']['paired'] == dict(seeds=[0], mean=-10.0,
+                                               std=None)
+    assert '| kd | -10.00 (n=1) | not run | reference | no common seed |' \
         in table
     strength = json.loads((out / 'view_strength.json').read_text())
     assert [strength['magnitude'][k]['mean'] for k in ('0', '5', '10')] == [
