@@ -18,7 +18,6 @@ import os.path as osp
 import re
 
 import pytest
-import torch
 from distill_helpers import save_teacher, tiny_classifier
 from reliability_helpers import (
     REPO_ROOT,
@@ -76,10 +75,15 @@ def one_and_two_ranks(tmp_path, data, *options: str):
 
 
 def assert_close_weights(expected, actual) -> None:
+    """Equal up to float32 summation order: 2 ranks add their gradients
+    in another order than one process, and 8 steps carry the rounding on
+    (largest difference seen: 4e-6, VRM on an Intel Xeon; an AMD EPYC
+    stayed within rtol 1e-5 / atol 1e-6); a sharding bug moves weights by
+    ~1e-2."""
     assert sorted(expected) == sorted(actual)
     for key, value in expected.items():
-        torch.testing.assert_close(actual[key], value, rtol=1e-5, atol=1e-6,
-                                   msg=key)
+        diff = (actual[key] - value).abs().max().item()
+        assert diff <= 1e-5, f'{key}: largest difference {diff:.3g}'
 
 
 def test_kd_run_of_two_ranks_equals_one_process(tmp_path, data):
