@@ -107,6 +107,10 @@ def test_teacher_accuracy_logged_and_weights_warmed_up(runner_cfg):
 def test_never_mode_evaluates_nothing(runner_cfg):
     cfg, _ = runner_cfg
     cfg.custom_hooks = [dict(type='TeacherEvalHook', mode='never')]
+    # a name of its own: mmengine names the MessageHub after the experiment
+    # (config + timestamp), so a runner built in the same second by another
+    # test would share its hub and its teacher/accuracy/top1 scalar
+    cfg.experiment_name = 'teacher_eval_never'
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert 'teacher/accuracy/top1' not in runner.message_hub.log_scalars
