@@ -250,8 +250,10 @@ def run(args) -> dict:
     if names is not None and 'config' in names:
         rows = {'config': None, **rows}
     distiller, keys = build_distiller(cfg, rows, args.checkpoint)
-    negatives = max([row[3] for row in rows.values() if row and row[3]] + [
-        negatives_of(cfg) or 0 if 'config' in rows else 0])
+    # CRD's K: of the method rows, and of the config when it is a row
+    ks = [row[3] for row in rows.values() if row] + (
+        [negatives_of(cfg)] if 'config' in rows else [])
+    negatives = max([k for k in ks if k], default=0)
     margin = sr.MARGIN if args.margin is None else args.margin
     generator = torch.Generator().manual_seed(args.seed)
     per_batch = {row: {} for row in keys}
