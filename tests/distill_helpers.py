@@ -12,18 +12,23 @@ WIDTH = 16  # feature width of tiny_classifier
 
 def tiny_classifier(num_classes: int = 3,
                     norm: str = 'BN',
-                    in_channels: int = 3) -> dict:
-    """A CIFAR ResNet-8 with 4-8-16 channels: ~6k parameters."""
+                    in_channels: int = 3,
+                    depth: int = 8,
+                    base_channels: int = 4) -> dict:
+    """A CIFAR zoo ResNet (stages of 32, 16, 8 px on 32-px images); by
+    default a ResNet-8 with 4-8-16 channels: ~6k parameters."""
     norm_cfg = dict(type='BN') if norm == 'BN' else dict(
         type='GN', num_groups=2)
     return dict(
         type='ImageClassifier',
         backbone=dict(
-            type='CIFARResNet', depth=8, stem_channels=4, base_channels=4,
-            in_channels=in_channels, norm_cfg=norm_cfg),
+            type='CIFARResNet', depth=depth, stem_channels=base_channels,
+            base_channels=base_channels, in_channels=in_channels,
+            norm_cfg=norm_cfg),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=num_classes,
-                  in_channels=WIDTH, loss=dict(type='CrossEntropyLoss')))
+                  in_channels=4 * base_channels,
+                  loss=dict(type='CrossEntropyLoss')))
 
 
 def build(cfg: dict):

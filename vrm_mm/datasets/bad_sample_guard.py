@@ -8,6 +8,7 @@ from typing import Optional, Tuple
 
 import torch
 
+from vrm_mm.datasets.dataset_wrapper import DatasetWrapper
 from vrm_mm.registry import DATASETS
 from vrm_mm.utils.errors import VrmMmError
 
@@ -52,7 +53,7 @@ def check_bad_sample_policy(policy: str, max_skipped: int) -> None:
 
 
 @DATASETS.register_module()
-class BadSampleGuard:
+class BadSampleGuard(DatasetWrapper):
     """A dataset wrapper that stops at or replaces unreadable samples.
 
     ``tools/train.py`` wraps every train dataset in it, configured by the
@@ -86,26 +87,13 @@ class BadSampleGuard:
     def __init__(self, dataset, policy: str = 'raise',
                  max_skipped: int = 10) -> None:
         check_bad_sample_policy(policy, max_skipped)
-        self.dataset = (DATASETS.build(dataset)
-                        if isinstance(dataset, dict) else dataset)
+        super().__init__(dataset)
         self.policy = policy
         self.max_skipped = max_skipped
         size = len(self.dataset)
         # bad[i]: sample i is unreadable; replaced[i]: times it was replaced
         self.bad = torch.zeros(size, dtype=torch.int32).share_memory_()
         self.replaced = torch.zeros(size, dtype=torch.int32).share_memory_()
-
-    @property
-    def metainfo(self) -> dict:
-        return self.dataset.metainfo
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def __getattr__(self, name: str):
-        if name == 'dataset':  # not set yet (unpickling)
-            raise AttributeError(name)
-        return getattr(self.dataset, name)
 
     def describe(self, index: int) -> str:
         """``file (index i)`` for sample ``index``."""

@@ -4,6 +4,7 @@ as contrastive representation distillation needs (CRD, Tian et al., ICLR
 import numpy as np
 import torch
 
+from vrm_mm.datasets.dataset_wrapper import DatasetWrapper
 from vrm_mm.registry import DATASETS
 
 NEGATIVES = ('other_class', 'any')
@@ -88,7 +89,7 @@ class ContrastSampler:
 
 
 @DATASETS.register_module()
-class ContrastSampleDataset:
+class ContrastSampleDataset(DatasetWrapper):
     """A dataset wrapper giving each sample ``sample_idx`` and
     ``contrast_idx`` in its data sample's metainfo (for ``CRDLoss``).
 
@@ -132,8 +133,7 @@ class ContrastSampleDataset:
             raise ValueError(
                 'ContrastSampleDataset: num_negatives must be an integer > '
                 f'0, got {num_negatives!r}; CRD uses 16384 on CIFAR-100.')
-        self.dataset = (DATASETS.build(dataset)
-                        if isinstance(dataset, dict) else dataset)
+        super().__init__(dataset)
         self.num_negatives = num_negatives
         self.negatives = negatives
         size = len(self.dataset)
@@ -149,18 +149,6 @@ class ContrastSampleDataset:
                         f'{int(classes[largest])} ({int(counts[largest])} of '
                         f'the {size} samples)')
         self.pipeline = ContrastSampler(labels, num_negatives, negatives)
-
-    @property
-    def metainfo(self) -> dict:
-        return self.dataset.metainfo
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def __getattr__(self, name: str):
-        if name == 'dataset':  # not set yet (unpickling)
-            raise AttributeError(name)
-        return getattr(self.dataset, name)
 
     def __getitem__(self, index: int) -> dict:
         sample = self.dataset[index]

@@ -4,7 +4,13 @@ import math
 
 import pytest
 import torch
-from distill_helpers import build, distiller_cfg, samples, save_teacher
+from distill_helpers import (
+    build,
+    distiller_cfg,
+    samples,
+    save_teacher,
+    tiny_classifier,
+)
 
 from vrm_mm.models.losses import ATLoss, at_loss, attention_map
 from vrm_mm.utils.errors import DistillDataError
@@ -156,24 +162,12 @@ def test_module_errors_name_the_stage_pair():
         [torch.randn(2, 3, 4, 4), torch.randn(2, 3, 2, 2)]).item() > 0
 
 
-def cifar_resnet(depth: int, base_channels: int) -> dict:
-    """A CIFAR zoo ResNet with 3 classes (its stages: 32, 16, 8 px)."""
-    return dict(
-        type='ImageClassifier',
-        backbone=dict(type='CIFARResNet', depth=depth,
-                      stem_channels=base_channels,
-                      base_channels=base_channels),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=3,
-                  in_channels=4 * base_channels,
-                  loss=dict(type='CrossEntropyLoss')))
-
-
 STAGES = ['feats.0', 'feats.1', 'feats.2']
 
 
 def at_distiller(tmp_path, stages_S, stages_T, **loss_options):
-    student, teacher = cifar_resnet(8, 4), cifar_resnet(14, 8)
+    student = tiny_classifier()  # stages of 4, 8, 16 channels
+    teacher = tiny_classifier(depth=14, base_channels=8)
     ckpt = str(tmp_path / 'teacher.pth')
     save_teacher(ckpt, teacher)
     return build(distiller_cfg(

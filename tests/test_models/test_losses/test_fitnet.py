@@ -1,7 +1,13 @@
 """FitNet's hint loss and its regressor, alone and in the distiller."""
 import pytest
 import torch
-from distill_helpers import build, distiller_cfg, samples, save_teacher
+from distill_helpers import (
+    build,
+    distiller_cfg,
+    samples,
+    save_teacher,
+    tiny_classifier,
+)
 
 from vrm_mm.models.losses import FitNetLoss, fitnet_loss
 from vrm_mm.utils.errors import DistillDataError
@@ -98,26 +104,14 @@ def test_regressor_refuses_what_it_cannot_map():
                    out_channels=2, in_size=8))
 
 
-def cifar_resnet(depth: int, base_channels: int) -> dict:
-    """A CIFAR zoo ResNet with 3 classes (its stages: 32, 16, 8 px)."""
-    return dict(
-        type='ImageClassifier',
-        backbone=dict(type='CIFARResNet', depth=depth,
-                      stem_channels=base_channels,
-                      base_channels=base_channels),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=3,
-                  in_channels=4 * base_channels,
-                  loss=dict(type='CrossEntropyLoss')))
-
-
 @pytest.mark.parametrize('teacher_stage,channels,out_size', [
     (1, 16, 16),  # the middle stages, as RepDistiller's hint_layer=2
     (2, 32, 8),  # a deeper, smaller teacher stage: a strided regressor
 ])
 def test_fitnet_trains_in_the_distiller(tmp_path, teacher_stage, channels,
                                         out_size):
-    student, teacher = cifar_resnet(8, 4), cifar_resnet(14, 8)
+    student = tiny_classifier()  # stages of 4, 8, 16 channels
+    teacher = tiny_classifier(depth=14, base_channels=8)
     ckpt = str(tmp_path / 'teacher.pth')
     save_teacher(ckpt, teacher)
     distiller = build(distiller_cfg(
@@ -141,7 +135,8 @@ def test_fitnet_trains_in_the_distiller(tmp_path, teacher_stage, channels,
 
 
 def test_missing_regressor_is_a_clear_error_in_the_distiller(tmp_path):
-    student, teacher = cifar_resnet(8, 4), cifar_resnet(14, 8)
+    student = tiny_classifier()  # stages of 4, 8, 16 channels
+    teacher = tiny_classifier(depth=14, base_channels=8)
     ckpt = str(tmp_path / 'teacher.pth')
     save_teacher(ckpt, teacher)
     distiller = build(distiller_cfg(
