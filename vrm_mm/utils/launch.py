@@ -56,6 +56,12 @@ def set_local_rank_env(local_rank: int) -> None:
 def close_distributed() -> None:
     """Destroy the default process group, if one was started, once training
     is over: left to the interpreter's exit, gloo's threads can abort the
-    process ("terminate called without an active exception", exit -6)."""
+    process ("terminate called without an active exception", exit -6).
+
+    The ranks first wait for each other: a rank that finishes early (rank 0
+    still writes the last checkpoint) and closes its connections while a
+    peer's gloo threads still use them can abort that peer the same way.
+    """
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
