@@ -23,7 +23,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: lint
-	$(BIN)/python -m pytest -q
+	@# after a crash of pytest itself, name the test it was running
+	$(BIN)/python -m pytest -q || { status=$$?; \
+		test ! -f .pytest_current_test || echo "pytest exited $$status during $$(cat .pytest_current_test)"; \
+		exit $$status; }
 
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py

@@ -73,3 +73,19 @@ def tiny_folder(tmp_path) -> str:
 @pytest.fixture
 def repo_root() -> str:
     return REPO_ROOT
+
+
+# A hard crash of pytest itself (a fatal signal in native code) ends with a
+# long stack dump; `make test` prints this file's test id after it, so the
+# last lines of a CI log name the test that crashed.
+CURRENT_TEST_FILE = osp.join(REPO_ROOT, '.pytest_current_test')
+
+
+def pytest_runtest_logstart(nodeid, location):
+    with open(CURRENT_TEST_FILE, 'w') as f:
+        f.write(nodeid + '\n')
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if osp.exists(CURRENT_TEST_FILE):
+        os.remove(CURRENT_TEST_FILE)
