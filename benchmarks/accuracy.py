@@ -16,9 +16,14 @@ its validation-slice and train-subset accuracy per epoch (``val_curve``,
 ``train_curve``: TrainSubsetAccuracyHook, 1000 un-augmented training
 images); ``--variant`` runs (benchmarks/accuracy_variants.py) are kept as
 ``<method>@<variant>_seed<s>`` for the analyses, outside the main table.
+Every method is built from its config (benchmarks/accuracy_methods.py);
+each run records a digest of its whole config (``config_digest``), and a
+finished run of another config (e.g. made before a method's config
+changed) is never reused: the script stops and says so.
 """
 import argparse
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -45,6 +50,43 @@ RESULTS = osp.join(HERE, 'results')
 TEACHER_CONFIG = osp.join(HERE, 'configs', 'fmnist_teacher_resnet20.py')
 # train accuracy per epoch of every student run, on a fixed 1000-image subset
 TRAIN_SUBSET_HOOK = dict(type='TrainSubsetAccuracyHook', num_samples=1000)
+# beside config.py in a run's folder: the digest of the config it ran
+DIGEST_FILE = 'config_digest'
+
+
+def config_digest(cfg) -> str:
+    """A digest of a run's whole config but its ``work_dir``: two runs of
+    a (method, seed) are the same run only when their digests agree."""
+    plain = {key: value for key, value in cfg.to_dict().items()
+             if key != 'work_dir'}
+    text = json.dumps(plain, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _read_digest(work_dir: str):
+    path = osp.join(work_dir, DIGEST_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return f.read().strip()
+
+
+def stale_runs(runs: dict, wanted: dict) -> list:
+    """The keys of ``wanted`` (``{key: cfg}``) that ``runs`` holds with
+    another config's digest, or with none (runs recorded before digests)."""
+    return sorted(key for key, cfg in wanted.items()
+                  if key in runs and runs[key].get('config_digest') !=
+                  config_digest(cfg))
+
+
+def stale_message(keys: list, where: str, work_root: str) -> str:
+    return (f'[accuracy] {", ".join(keys)}: {where} holds a finished run '
+            'of another config of the method (or one recorded before runs '
+            'kept their config digest); a table must not mix it with runs '
+            'of the current configs. Start a fresh set with --set NAME (it '
+            'trains its own teacher), or delete those runs from '
+            f'benchmarks/results/ and their folders under {work_root} to '
+            'train them here.')
 
 
 def run_one(config_path: str, out_path: str) -> None:
@@ -95,22 +137,33 @@ def run_method(name: str) -> str:
 class Run:
     """One (method, seed) training in a subprocess, logging to run.log.
 
-    Nothing is started when an earlier call already finished it.
-    ``threads`` sets OMP_NUM_THREADS (for runs sharing the cores).
+    Nothing is started when an earlier call already finished it with the
+    same config (digest); one of another config stops the script.
+    ``threads`` sets OMP_NUM_THREADS (for runs sharing the cores);
+    ``trust_undigested`` accepts a finished run that kept no digest (the
+    teacher of a set started before runs kept theirs).
     """
 
-    def __init__(self, cfg, name: str, work_root: str, threads=None):
+    def __init__(self, cfg, name: str, work_root: str, threads=None,
+                 trust_undigested: bool = False):
         self.name = name
+        self.digest = config_digest(cfg)
         work_dir = osp.join(work_root, name)
         self.result_path = osp.join(work_dir, 'result.json')
         self.log_path = osp.join(work_dir, 'run.log')
         self.process = None
         if osp.isfile(self.result_path):
+            stored = _read_digest(work_dir)
+            if stored != self.digest and not (
+                    stored is None and trust_undigested):
+                sys.exit(stale_message([name], work_dir, work_root))
             return
         os.makedirs(work_dir, exist_ok=True)
         cfg.work_dir = work_dir
         config_path = osp.join(work_dir, 'config.py')
         cfg.dump(config_path)
+        with open(osp.join(work_dir, DIGEST_FILE), 'w') as f:
+            f.write(self.digest + '\n')
         print(f'[accuracy] training {name} ...', flush=True)
         env = dict(os.environ)
         if threads:
@@ -125,7 +178,8 @@ class Run:
         return self.process is None or self.process.poll() is not None
 
     def result(self):
-        """The run's result dict, or the failure message (a str)."""
+        """The run's result dict (with its ``config_digest``), or the
+        failure message (a str)."""
         if self.process is not None:
             code = self.process.wait()
             self.log.close()
@@ -137,12 +191,14 @@ class Run:
                         f'{self.log_path}. Finished runs are kept: fix the '
                         'cause and run the same command again.')
         with open(self.result_path) as f:
-            return json.load(f)
+            return dict(json.load(f), config_digest=self.digest)
 
 
-def train_in_subprocess(cfg, name: str, work_root: str) -> dict:
+def train_in_subprocess(cfg, name: str, work_root: str,
+                        trust_undigested: bool = False) -> dict:
     """Train one run to the end; exit with its log's tail if it fails."""
-    result = Run(cfg, name, work_root).result()
+    result = Run(cfg, name, work_root,
+                 trust_undigested=trust_undigested).result()
     if isinstance(result, str):
         sys.exit(result)
     return result
@@ -283,7 +339,10 @@ def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
         f"Teacher ResNet20: test top-1 {protocol['teacher_test']:.2f} "
         f"({_epochs(protocol['teacher_epochs'])} on 55k images). Students: "
         f"ResNet8, {_epochs(protocol['student_epochs'])} on a 5k subset, "
-        'batch 64, SGD 0.05 cosine. Test top-1 (%), mean ± sample std over '
+        "batch 64, SGD 0.05 cosine (times the ratio of each method's "
+        "config lr to the shared CIFAR-100 recipe's), every method built "
+        'from its config (benchmarks/accuracy_methods.py). '
+        'Test top-1 (%), mean ± sample std over '
         'seeds; "best" = the epoch with the best validation-slice accuracy; '
         '"vs vrm" = last-epoch difference to VRM, paired seed by seed '
         '(mean ± std of the differences). min/run is wall time, inflated '
@@ -343,6 +402,9 @@ def finished_runs(work_root: str) -> dict:
         if run_method(key) in METHODS:
             with open(path) as f:
                 runs[key] = json.load(f)
+            digest = _read_digest(osp.dirname(path))
+            if digest is not None:
+                runs[key]['config_digest'] = digest
     return runs
 
 
@@ -432,8 +494,11 @@ def main() -> None:
     teacher_cfg = protocol_config(TEACHER_CONFIG, args.teacher_epochs, 0,
                                   args)
     ensure_data(teacher_cfg.train_dataloader.dataset.data_root)
+    # its config is not a method's: a set's teacher from before digests
+    # were kept is still that set's teacher (check_same_teacher below)
     teacher = train_in_subprocess(
-        teacher_cfg, f'teacher_{args.teacher_epochs}e', work_root)
+        teacher_cfg, f'teacher_{args.teacher_epochs}e', work_root,
+        trust_undigested=True)
     teacher_dir = osp.join(work_root, f'teacher_{args.teacher_epochs}e')
     with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
         teacher_ckpt = f.read().strip()
@@ -451,20 +516,22 @@ def main() -> None:
         write_results(runs, runs_path, protocol, tag)
         print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
         return
-    todo = []
+    wanted = {}
     for seed in args.seeds:
         for method in methods:
             variant = f'@{args.variant}' if args.variant else ''
-            key = f'{method}{variant}_seed{seed}'
-            if key not in runs:
-                cfg = METHODS[method](
-                    protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
-                    teacher_ckpt)
-                cfg.custom_hooks = [*cfg.get('custom_hooks', []),
-                                    TRAIN_SUBSET_HOOK]
-                if args.variant:
-                    cfg = VARIANTS[args.variant](cfg)
-                todo.append((key, cfg))
+            cfg = METHODS[method](
+                protocol_config(STUDENT_CONFIG, args.epochs, seed, args),
+                teacher_ckpt)
+            cfg.custom_hooks = [*cfg.get('custom_hooks', []),
+                                TRAIN_SUBSET_HOOK]
+            if args.variant:
+                cfg = VARIANTS[args.variant](cfg)
+            wanted[f'{method}{variant}_seed{seed}'] = cfg
+    stale = stale_runs(runs, wanted)
+    if stale:
+        sys.exit(stale_message(stale, runs_path, work_root))
+    todo = [(key, cfg) for key, cfg in wanted.items() if key not in runs]
 
     def record(key: str, result: dict) -> None:
         runs[key] = dict(result, teacher_test=teacher['last_test'])

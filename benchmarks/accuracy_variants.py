@@ -8,6 +8,7 @@ no Cutout: ``configs/_base_/datasets/fashion_mnist_bs64_vrm.py``).
 """
 from typing import Callable, Dict
 
+from accuracy_methods import HOOK_LENGTHS, iterations_per_epoch
 from mmengine.config import Config
 
 from vrm_mm.datasets.seeded_pipeline import dataset_cfgs
@@ -16,11 +17,20 @@ DEFAULT_BATCH = 64
 
 
 def batch_size(size: int) -> Callable[[Config], Config]:
-    """Batch ``size`` with the lr scaled linearly (Goyal et al., 2017)."""
+    """Batch ``size`` with the lr scaled linearly (Goyal et al., 2017);
+    a warm-up or curriculum counted in iterations (accuracy_methods.py)
+    keeps its share of the training: its length scales with the
+    iterations per epoch."""
     def apply(cfg: Config) -> Config:
         loader = cfg.train_dataloader
+        before = iterations_per_epoch(loader)
         cfg.optim_wrapper.optimizer.lr *= size / loader.batch_size
         loader.batch_size = size
+        after = iterations_per_epoch(loader)
+        for hook in cfg.get('custom_hooks') or ():
+            key = HOOK_LENGTHS.get(str(hook['type']).split('.')[-1])
+            if key and not hook.get('by_epoch', True):
+                hook[key] = max(1, round(hook[key] * after / before))
         return cfg
     return apply
 

@@ -3,6 +3,8 @@
 Hand-computed values: sample standard deviation, per-seed paired
 differences to VRM, and the subset of training images each config reads.
 """
+import copy
+import json
 import os.path as osp
 import sys
 
@@ -126,18 +128,28 @@ def test_failed_run_exits_with_the_end_of_its_log(tmp_path):
     assert not osp.exists(tmp_path / 'ce_seed0' / 'result.json')
 
 
+def _finished(work_dir, cfg, last_test=80.0):
+    """A finished run of ``cfg`` in ``work_dir`` (None: no digest kept)."""
+    work_dir.mkdir()
+    (work_dir / 'result.json').write_text(f'{{"last_test": {last_test}}}')
+    if cfg is not None:
+        (work_dir / accuracy.DIGEST_FILE).write_text(
+            accuracy.config_digest(cfg) + '\n')
+
+
 def test_parallel_runs_keep_finished_work_and_report_every_failure(
         tmp_path):
-    done = tmp_path / 'ce_seed0'
-    done.mkdir()
-    (done / 'result.json').write_text('{"last_test": 80.0}')
     todo = [(name, _config_without_data(tmp_path))
             for name in ('ce_seed0', 'kd_seed0', 'vrm_seed0')]
+    _finished(tmp_path / 'ce_seed0', todo[0][1])
+    digest = accuracy.config_digest(todo[0][1])
     recorded = {}
     with pytest.raises(SystemExit) as exit_info:
         accuracy.train_students(todo, str(tmp_path), 2,
                                  recorded.__setitem__)
-    assert recorded == {'ce_seed0': {'last_test': 80.0}}  # not re-run
+    # not re-run; its record names the config it ran
+    assert recorded == {'ce_seed0': {'last_test': 80.0,
+                                     'config_digest': digest}}
     message = str(exit_info.value.code)
     assert 'kd_seed0 failed' in message and 'vrm_seed0 failed' in message
 
@@ -164,3 +176,74 @@ def test_runs_of_another_teacher_are_not_extended(capsys):
     message = str(error.value)
     assert '[90.76]' in message and '90.59' in message
     assert '--set NAME' in message
+
+
+def test_config_digest_tells_configs_apart_but_not_their_folders(tmp_path):
+    cfg = _config_without_data(tmp_path)
+    digest = accuracy.config_digest(cfg)
+    assert len(digest) == 16 and digest == accuracy.config_digest(
+        Config(cfg.to_dict()))
+    cfg.work_dir = str(tmp_path / 'elsewhere')
+    assert accuracy.config_digest(cfg) == digest
+    cfg.optim_wrapper.optimizer.lr = 0.025
+    assert accuracy.config_digest(cfg) != digest
+
+
+def test_a_finished_run_of_another_config_is_never_reused(tmp_path):
+    """A (method, seed) finished before its config changed (or before runs
+    kept digests) stops the script instead of standing in for the run."""
+    cfg = _config_without_data(tmp_path)
+    other = _config_without_data(tmp_path)
+    other.optim_wrapper.optimizer.lr = 0.025
+    _finished(tmp_path / 'kd_seed0', other)
+    _finished(tmp_path / 'ce_seed0', None)
+    for name in ('kd_seed0', 'ce_seed0'):
+        with pytest.raises(SystemExit) as error:
+            accuracy.Run(copy.deepcopy(cfg), name, str(tmp_path))
+        message = str(error.value)
+        assert f'{name}: ' in message and 'another config' in message
+        assert '--set NAME' in message
+    # a set's teacher from before digests is still its teacher
+    run = accuracy.Run(copy.deepcopy(cfg), 'ce_seed0', str(tmp_path),
+                       trust_undigested=True)
+    assert run.done() and run.result()['last_test'] == 80.0
+    # the records: a digest that differs, or none, marks a run stale
+    runs = {'kd_seed0': dict(last_test=1.0, config_digest='0' * 16),
+            'ce_seed0': dict(last_test=2.0),
+            'vrm_seed0': dict(last_test=3.0,
+                              config_digest=accuracy.config_digest(cfg))}
+    wanted = {key: cfg for key in ('kd_seed0', 'ce_seed0', 'vrm_seed0',
+                                   'dkd_seed0')}
+    assert accuracy.stale_runs(runs, wanted) == ['ce_seed0', 'kd_seed0']
+
+
+def test_collected_runs_keep_their_digest(tmp_path):
+    cfg = _config_without_data(tmp_path)
+    _finished(tmp_path / 'kd_seed0', cfg)
+    _finished(tmp_path / 'ce_seed0', None)
+    runs = accuracy.finished_runs(str(tmp_path))
+    assert runs['kd_seed0']['config_digest'] == accuracy.config_digest(cfg)
+    assert 'config_digest' not in runs['ce_seed0']
+
+
+def test_a_run_records_last_and_best_epoch_top1(tmp_path):
+    """The results schema: each run's test top-1 at its last epoch and at
+    its best validation epoch, the epoch, and the validation curve."""
+    from tiny_config_helpers import tiny_loader
+
+    cfg = Config.fromfile(STUDENT_CONFIG)
+    cfg.train_cfg.max_epochs = cfg.param_scheduler.T_max = 2
+    for split in ('train', 'val', 'test'):
+        cfg[f'{split}_dataloader'] = tiny_loader(
+            cfg[f'{split}_dataloader'].to_dict())
+    cfg.work_dir = str(tmp_path / 'run')
+    config_path, out = str(tmp_path / 'config.py'), str(tmp_path / 'r.json')
+    cfg.dump(config_path)
+    accuracy.run_one(config_path, out)
+    with open(out) as f:
+        result = json.load(f)
+    assert {'last_test', 'best_test', 'best_epoch', 'val_curve',
+            'train_seconds'} <= set(result)
+    assert result['best_epoch'] in (1, 2) and len(result['val_curve']) == 2
+    for which in ('last_test', 'best_test'):  # k of the 3 test images
+        assert min(abs(result[which] - 100 * k / 3) for k in range(4)) < 1e-4

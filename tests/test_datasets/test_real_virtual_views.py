@@ -1,9 +1,12 @@
 """RealVirtualViews on synthetic images: shapes, channels, options."""
+import random
+
 import numpy as np
 import pytest
 from mmpretrain.datasets.transforms.auto_augment import RANDAUG_POLICIES
 
 from vrm_mm.datasets import VIRTUAL_VIEW_POLICIES, RealVirtualViews
+from vrm_mm.datasets.transforms import MLKDStrongAugment
 from vrm_mm.registry import TRANSFORMS
 
 CROP_FLIP_28 = [
@@ -138,3 +141,40 @@ def test_bad_options_have_clear_errors():
         RealVirtualViews(view_transforms=[], pad_val=(1, 2, 3))
     with pytest.raises(ValueError, match='vrm_increasing'):
         RealVirtualViews(view_transforms=[], policies='strongest')
+
+
+def test_defaults_are_rand_augment_2_at_10_without_cutout():
+    views = RealVirtualViews(view_transforms=[])
+    assert views.rand_augment.num_policies == 2
+    assert views.rand_augment.magnitude_level == 10
+    assert views.rand_augment.total_level == 10
+    assert views.rand_augment.magnitude_std == 0
+    assert [p['type'] for p in views.rand_augment.policies] == [
+        p['type'] for p in VIRTUAL_VIEW_POLICIES['vrm_increasing']]
+    assert views.cutout is None
+
+
+def test_virtual_transforms_replace_rand_augment_and_cutout():
+    img = _image((16, 16, 3))
+    views = TRANSFORMS.build(dict(
+        type='RealVirtualViews', view_transforms=[],
+        virtual_transforms=[dict(type='MLKDStrongAugment')]))
+    assert views.rand_augment is None and views.cutout is None
+    np.random.seed(2)
+    random.seed(2)
+    real, virtual = views(dict(img=img))['img']
+    np.random.seed(2)
+    random.seed(2)
+    expected = MLKDStrongAugment()(dict(img=img.copy()))['img']
+    np.testing.assert_array_equal(real, img)
+    np.testing.assert_array_equal(virtual, expected)
+    assert not np.array_equal(virtual, img)
+
+
+@pytest.mark.parametrize('option', [dict(num_ops=2), dict(cutout_shape=8),
+                                    dict(magnitude=5)])
+def test_virtual_transforms_with_rand_augment_options_is_an_error(option):
+    with pytest.raises(ValueError, match=f'virtual_transforms and '
+                       f"\\['{next(iter(option))}'\\].*one or the other"):
+        RealVirtualViews(view_transforms=[], **option,
+                         virtual_transforms=[dict(type='MLKDStrongAugment')])

@@ -122,3 +122,21 @@ def test_plain_classifier_is_refused():
     hook = DistillLossWarmupHook()
     with pytest.raises(TypeError, match='needs a distiller'):
         hook.before_train(fake_runner(build(tiny_classifier())))
+
+
+@pytest.mark.parametrize('epoch,factor', [(0, 0.0), (1, 1 / 20), (10, 0.5),
+                                          (20, 1.0)])
+def test_counting_from_zero_gives_reviewkds_ramp(distiller, epoch, factor):
+    # ReviewKD CIFAR-100/train.py: min(1, epoch / 20), epoch in range(240)
+    hook = DistillLossWarmupHook(warmup=20, loss_names=['loss_dkd'],
+                                 count_from=0)
+    runner = fake_runner(distiller)
+    hook.before_train(runner)
+    runner.epoch = epoch
+    assert weights_at(hook, runner)['loss_dkd'] == pytest.approx(
+        2.0 * factor)
+
+
+def test_count_from_lists_its_valid_values():
+    with pytest.raises(ValueError, match='count_from must be 0 or 1'):
+        DistillLossWarmupHook(count_from=2)

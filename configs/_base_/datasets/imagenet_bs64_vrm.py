@@ -7,11 +7,13 @@ _base_ = './imagenet_bs64.py'
 data_preprocessor = dict(type='MultiViewClsDataPreprocessor')
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    _base_.load_image,
     dict(
         type='RealVirtualViews',
         view_transforms=[
-            dict(type='RandomResizedCrop', scale=224),
+            # torchvision's crop and PIL resizing, as imagenet_bs64.py
+            dict(type='RandomResizedCrop', scale=224, backend='pillow',
+                 interpolation='bilinear'),
             dict(type='RandomFlip', prob=0.5, direction='horizontal'),
         ],
         # vrm_method.md step 1 (strength open, "moderate is best").

@@ -9,8 +9,9 @@
 # networks' sizes differ: those configs set `resize=True`. An experiment
 # config inherits this file and sets the pair (see kd.py), and the stages
 # where they are not 0-2.
-# Deviation: RepDistiller's WRNs give their last stage before the final BN +
-# ReLU; the zoo's WRN stage 2 (CIFARWideResNet) is after them.
+# RepDistiller's WRNs give their last stage before the final BN + ReLU
+# (models/wrn.py lines 110-112, 122): the WRN configs read it as
+# prenorm_feats.2 (CIFARWideResNet's feats.2 is after them).
 model = dict(
     type='SingleTeacherDistiller',
     distill_losses=dict(

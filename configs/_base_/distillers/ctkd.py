@@ -9,7 +9,12 @@
 # Instance-wise temperatures: temperature_module=dict(
 #     type='InstanceTemperature', num_classes=100).
 # LSKD's variant (Sun et al., CVPR 2024): logit_standardization=True,
-# loss_weight=9.0, see ctkd_ls_resnet32x4_resnet8x4_240e_cifar100.py.
+# loss_weight=9.0, see ctkd_ls_resnet32x4_resnet8x4_240e_cifar100.py. In
+# github.com/sunshangquan/logit-standardization-KD, CTKD/train_student.py
+# line 314 picks DistillKL_logit_stand unless `--logit_stand` is given, so
+# its CTKD script (CTKD/scripts/run_cifar_distill.sh: `-r 0.1 -a 9`, no
+# flag) runs with standardisation; the temperature module reads the raw
+# logits (CTKD/helper/loops.py line 133).
 model = dict(
     type='SingleTeacherDistiller',
     distill_losses=dict(

@@ -2,6 +2,11 @@
 # alpha 1, beta 8, T = 4, the DKD weight ramped up linearly over the first
 # 20 epochs. An experiment config inherits this file and sets the pair (see
 # kd.py).
+# LSKD's variant (Sun et al., CVPR 2024; github.com/sunshangquan/
+# logit-standardization-KD, tools/train.py lines 110-118, `--logit-stand
+# --base-temp 2 --kd-weight 9`): loss_dkd=dict(logit_standardization=True,
+# temperature=2.0, alpha and beta times 9), see
+# configs/baselines/dkd/dkd_ls_resnet32x4_resnet8x4_240e_cifar100.py.
 model = dict(
     type='SingleTeacherDistiller',
     distill_losses=dict(

@@ -2,6 +2,10 @@
 # KD 0.9, T = 4. An experiment config inherits this file and sets the pair:
 #   model = dict(student=dict(cfg_path=...), teacher=dict(cfg_path=...),
 #                teacher_ckpt=...)
+# LSKD's variant (Sun et al., CVPR 2024; github.com/sunshangquan/
+# logit-standardization-KD, tools/train.py lines 102-114, `--logit-stand
+# --base-temp 2 --kd-weight 9`): loss_kd=dict(logit_standardization=True,
+# temperature=2.0, loss_weight=9.0), CE stays 0.1.
 model = dict(
     type='SingleTeacherDistiller',
     distill_losses=dict(

@@ -1,5 +1,8 @@
-# The CRD / mdistiller CIFAR-100 recipe: SGD momentum 0.9, wd 5e-4, batch 64,
-# lr 0.05 (0.01 for MobileNetV2 / ShuffleNet students), x0.1 at 150/180/210.
+# The CRD / mdistiller CIFAR-100 recipe: SGD momentum 0.9, wd 5e-4, no
+# nesterov, batch 64, lr 0.05 (0.01 for MobileNetV2 / ShuffleNet students,
+# set in their configs), x0.1 at 150/180/210, 240 epochs (RepDistiller
+# train_student.py lines 44-54, 93-94, 273-276; mdistiller
+# configs/cifar100/*.yaml lines 10-17).
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4))
 param_scheduler = dict(

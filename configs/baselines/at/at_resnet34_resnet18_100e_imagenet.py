@@ -2,9 +2,13 @@
 # (reference 70.69 top-1: the AT row of the ReviewKD and DKD ImageNet tables),
 # mdistiller's ImageNet setting (configs/imagenet/r34_r18/at.yaml with its
 # defaults: CE 1.0, AT 1000, p = 2) on the four stages (`feats[1:]`, 56, 28,
-# 14, 7 px in both networks). Teacher checkpoint: mmpretrain's
-# resnet34_8xb32_in1k (configs/README.md), saved as
-# work_dirs/teachers/resnet34_imagenet.pth.
+# 14, 7 px in both networks). Teacher: torchvision's ResNet34 (IMAGENET1K_V1, 73.31 top-1), the
+# teacher of the published numbers: download
+# https://download.pytorch.org/models/resnet34-b627a593.pth and convert it:
+#   python tools/convert_torchvision.py resnet34-b627a593.pth \
+#       work_dirs/teachers/resnet34_torchvision_imagenet.pth --model resnet34
+# (mmpretrain's teacher: --cfg-options
+# model.teacher_ckpt=work_dirs/teachers/resnet34_imagenet.pth).
 _base_ = [
     '../../_base_/distillers/at.py',
     '../../_base_/datasets/imagenet_bs64.py',
@@ -14,7 +18,7 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='mmpretrain::_base_/models/resnet18.py'),
     teacher=dict(cfg_path='mmpretrain::_base_/models/resnet34.py'),
-    teacher_ckpt='work_dirs/teachers/resnet34_imagenet.pth',
+    teacher_ckpt='work_dirs/teachers/resnet34_torchvision_imagenet.pth',
     distill_losses=dict(loss_at=dict(
         inputs=dict(feats_S=['student.feats.0', 'student.feats.1',
                              'student.feats.2', 'student.feats.3'],

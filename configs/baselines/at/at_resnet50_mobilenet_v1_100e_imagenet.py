@@ -6,8 +6,13 @@
 # so every pair has equal sizes. Deviation: mdistiller zips the teacher's four
 # stages with the student's last three levels (`feats[1:]` of lists of five
 # and four), pairing 56 with 28 px, 28 with 14 and 14 with 7 and pooling the
-# teacher's maps down. Teacher checkpoint: mmpretrain's resnet50_8xb32_in1k
-# (configs/README.md), saved as work_dirs/teachers/resnet50_imagenet.pth.
+# teacher's maps down. Teacher: torchvision's ResNet50 (IMAGENET1K_V1, 76.13 top-1), the
+# teacher of the published numbers: download
+# https://download.pytorch.org/models/resnet50-0676ba61.pth and convert it:
+#   python tools/convert_torchvision.py resnet50-0676ba61.pth \
+#       work_dirs/teachers/resnet50_torchvision_imagenet.pth --model resnet50
+# (mmpretrain's teacher: --cfg-options
+# model.teacher_ckpt=work_dirs/teachers/resnet50_imagenet.pth).
 _base_ = [
     '../../_base_/distillers/at.py',
     '../../_base_/datasets/imagenet_bs64.py',
@@ -17,7 +22,7 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/imagenet/mobilenet_v1.py'),
     teacher=dict(cfg_path='mmpretrain::_base_/models/resnet50.py'),
-    teacher_ckpt='work_dirs/teachers/resnet50_imagenet.pth',
+    teacher_ckpt='work_dirs/teachers/resnet50_torchvision_imagenet.pth',
     distill_losses=dict(loss_at=dict(
         inputs=dict(feats_S=['student.feats.3', 'student.feats.5',
                              'student.feats.11', 'student.feats.13'],

@@ -14,13 +14,15 @@ model = dict(
     # RepDistiller's feat[1:-1]: the teacher's three stages at 32, 16, 8 px and
     # the student's three stages at 16, 8, 4 px, paired in order; where a
     # pair's sizes differ the larger map is average-pooled to the smaller's, as
-    # in the released code (resize=True)
+    # in the released code (resize=True). The WRN teacher's last stage is
+    # before its final BN + ReLU there (models/wrn.py lines 110-112):
+    # prenorm_feats.2 here
     distill_losses=dict(loss_at=dict(
         resize=True,
         inputs=dict(feats_S=['student.feats.0', 'student.feats.1',
                              'student.feats.2'],
                     feats_T=['teacher.feats.0', 'teacher.feats.1',
-                             'teacher.feats.2']))),
+                             'teacher.prenorm_feats.2']))),
     teacher_ckpt='work_dirs/teachers/wrn_40_2_cifar100.pth')
 
 # the recipe's lr for MobileNetV2 / ShuffleNet students

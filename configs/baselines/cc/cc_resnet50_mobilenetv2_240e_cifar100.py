@@ -10,9 +10,12 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/mobilenetv2.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet50.py'),
-    connectors=dict(embed_S=dict(in_channels=1280),  # pre_logits widths
+    # RepDistiller's LinearEmbed(feat[-1].shape[1], 128) for each network
+    # (train_student.py lines 213-214): the pooled (pre_logits) widths
+    connectors=dict(embed_S=dict(in_channels=1280),
                     embed_T=dict(in_channels=2048)),
     teacher_ckpt='work_dirs/teachers/resnet50_cifar100.pth')
 
-# the recipe's lr for MobileNetV2 / ShuffleNet students
+# the recipe's lr for MobileNetV2 / ShuffleNet students (RepDistiller's
+# train_student.py lines 93-94)
 optim_wrapper = dict(optimizer=dict(lr=0.01))

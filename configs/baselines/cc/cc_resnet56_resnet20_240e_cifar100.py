@@ -10,6 +10,8 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/resnet20.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet56.py'),
-    connectors=dict(embed_S=dict(in_channels=64),  # pre_logits widths
+    # RepDistiller's LinearEmbed(feat[-1].shape[1], 128) for each network
+    # (train_student.py lines 213-214): the pooled (pre_logits) widths
+    connectors=dict(embed_S=dict(in_channels=64),
                     embed_T=dict(in_channels=64)),
     teacher_ckpt='work_dirs/teachers/resnet56_cifar100.pth')

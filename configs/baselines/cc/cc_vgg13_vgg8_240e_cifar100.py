@@ -10,6 +10,8 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/vgg8.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/vgg13.py'),
-    connectors=dict(embed_S=dict(in_channels=512),  # pre_logits widths
+    # RepDistiller's LinearEmbed(feat[-1].shape[1], 128) for each network
+    # (train_student.py lines 213-214): the pooled (pre_logits) widths
+    connectors=dict(embed_S=dict(in_channels=512),
                     embed_T=dict(in_channels=512)),
     teacher_ckpt='work_dirs/teachers/vgg13_cifar100.pth')

@@ -1,5 +1,6 @@
 # ResNet32 trained alone on CIFAR-100: the student baseline (reference 71.14
-# top-1, CRD protocol), same data, schedule and budget as its distilled runs.
+# top-1, CRD's tables, last epoch), same data, schedule and budget as its
+# distilled runs.
 _base_ = [
     '../../_base_/models/cifar100/resnet32.py',
     '../../_base_/datasets/cifar100_bs64.py',

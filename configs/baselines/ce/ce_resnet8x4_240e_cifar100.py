@@ -1,5 +1,6 @@
 # ResNet8x4 trained alone on CIFAR-100: the student baseline (reference 72.50
-# top-1, CRD protocol), same data, schedule and budget as its distilled runs.
+# top-1, CRD's tables, last epoch), same data, schedule and budget as its
+# distilled runs.
 _base_ = [
     '../../_base_/models/cifar100/resnet8x4.py',
     '../../_base_/datasets/cifar100_bs64.py',

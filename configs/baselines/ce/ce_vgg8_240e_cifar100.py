@@ -1,5 +1,6 @@
 # VGG8 trained alone on CIFAR-100: the student baseline (reference 70.36 top-1,
-# CRD protocol), same data, schedule and budget as its distilled runs.
+# CRD's tables, last epoch), same data, schedule and budget as its distilled
+# runs.
 _base_ = [
     '../../_base_/models/cifar100/vgg8.py',
     '../../_base_/datasets/cifar100_bs64.py',

@@ -1,5 +1,6 @@
 # WRN-16-2 trained alone on CIFAR-100: the student baseline (reference 73.26
-# top-1, CRD protocol), same data, schedule and budget as its distilled runs.
+# top-1, CRD's tables, last epoch), same data, schedule and budget as its
+# distilled runs.
 _base_ = [
     '../../_base_/models/cifar100/wrn_16_2.py',
     '../../_base_/datasets/cifar100_bs64.py',

@@ -1,5 +1,6 @@
 # WRN-40-1 trained alone on CIFAR-100: the student baseline (reference 71.98
-# top-1, CRD protocol), same data, schedule and budget as its distilled runs.
+# top-1, CRD's tables, last epoch), same data, schedule and budget as its
+# distilled runs.
 _base_ = [
     '../../_base_/models/cifar100/wrn_40_1.py',
     '../../_base_/datasets/cifar100_bs64.py',

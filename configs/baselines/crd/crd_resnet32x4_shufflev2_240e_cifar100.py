@@ -18,3 +18,7 @@ model = dict(
 train_dataloader = dict(dataset=dict(
     _delete_=True, **_base_.contrast_dataset,
     dataset=_base_.train_dataloader.dataset))
+
+# RepDistiller train_student.py lines 93-94: lr 0.01 for MobileNetV2 /
+# ShuffleNet students
+optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -13,5 +13,6 @@ model = dict(
     teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet50.py'),
     teacher_ckpt='work_dirs/teachers/resnet50_cifar100.pth')
 
-# the recipe's lr for MobileNetV2 / ShuffleNet students
+# DIST_KD README.md lines 88-90: lr (and warm-up lr) 0.01 for
+# MobileNetV2 / ShuffleNet students
 optim_wrapper = dict(optimizer=dict(lr=0.01))

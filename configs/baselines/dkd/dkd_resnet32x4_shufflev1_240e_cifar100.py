@@ -13,5 +13,5 @@ model = dict(
     teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet32x4.py'),
     teacher_ckpt='work_dirs/teachers/resnet32x4_cifar100.pth')
 
-# the recipe's lr for MobileNetV2 / ShuffleNet students
+# mdistiller configs/cifar100/dkd/res32x4_shuv1.yaml line 12 (SOLVER.LR)
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,10 +1,15 @@
-# DKD, ResNet50 -> MobileNet-V1 on ImageNet, 100 epochs, batch 512 as 8 GPUs
-# x 64 (reference 72.05 top-1), mdistiller's ImageNet setting: CE 1.0,
-# alpha 1, beta 2, T = 1, a 1-epoch warm-up. Teacher checkpoint:
-# mmpretrain's resnet50_8xb32_in1k (configs/README.md).
-# The published number's teacher is torchvision's ResNet50 (76.16):
-# python tools/convert_torchvision.py resnet50-0676ba61.pth
-# work_dirs/teachers/resnet50_imagenet.pth --model resnet50
+# DKD, ResNet50 -> MobileNet-V1 on ImageNet, 100 epochs, batch 512 as 8
+# GPUs x 64 (reference 72.05 top-1, best epoch), mdistiller's setting
+# (configs/imagenet/r50_mv1/dkd.yaml lines 15-30): CE 1.0, alpha 1 (cfg.py
+# default), beta 2.0, T = 1, a 1-epoch warm-up; SGD lr 0.2, wd 1e-4.
+# Teacher: torchvision's ResNet50 (IMAGENET1K_V1, 76.13 top-1; the papers
+# quote 76.16), the teacher of the published numbers. Download
+# https://download.pytorch.org/models/resnet50-0676ba61.pth and convert it:
+#   python tools/convert_torchvision.py resnet50-0676ba61.pth \
+#       work_dirs/teachers/resnet50_torchvision_imagenet.pth --model resnet50
+# (mmpretrain's ResNet50, 76.55: --cfg-options
+# model.teacher_ckpt=work_dirs/teachers/resnet50_imagenet.pth;
+# configs/README.md).
 _base_ = [
     '../../_base_/distillers/dkd.py',
     '../../_base_/datasets/imagenet_bs64.py',
@@ -14,7 +19,7 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/imagenet/mobilenet_v1.py'),
     teacher=dict(cfg_path='mmpretrain::_base_/models/resnet50.py'),
-    teacher_ckpt='work_dirs/teachers/resnet50_imagenet.pth',
+    teacher_ckpt='work_dirs/teachers/resnet50_torchvision_imagenet.pth',
     distill_losses=dict(loss_dkd=dict(beta=2.0, temperature=1.0)))
 
 custom_hooks = [

@@ -13,5 +13,5 @@ model = dict(
     teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet50.py'),
     teacher_ckpt='work_dirs/teachers/resnet50_cifar100.pth')
 
-# the recipe's lr for MobileNetV2 / ShuffleNet students
+# mdistiller configs/cifar100/dkd/res50_mv2.yaml line 12 (SOLVER.LR)
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -10,4 +10,7 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/vgg8.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/vgg13.py'),
-    teacher_ckpt='work_dirs/teachers/vgg13_cifar100.pth')
+    teacher_ckpt='work_dirs/teachers/vgg13_cifar100.pth',
+    # mdistiller configs/cifar100/dkd/vgg13_vgg8.yaml line 19 (DKD.BETA); the
+    # other DKD settings are its cfg.py defaults (_base_/distillers/dkd.py)
+    distill_losses=dict(loss_dkd=dict(beta=6.0)))

@@ -13,5 +13,5 @@ model = dict(
     teacher=dict(cfg_path='configs/_base_/models/cifar100/wrn_40_2.py'),
     teacher_ckpt='work_dirs/teachers/wrn_40_2_cifar100.pth')
 
-# the recipe's lr for MobileNetV2 / ShuffleNet students
+# mdistiller configs/cifar100/dkd/wrn40_2_shuv1.yaml line 12 (SOLVER.LR)
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -11,4 +11,7 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/wrn_16_2.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/wrn_40_2.py'),
-    teacher_ckpt='work_dirs/teachers/wrn_40_2_cifar100.pth')
+    teacher_ckpt='work_dirs/teachers/wrn_40_2_cifar100.pth',
+    # mdistiller configs/cifar100/dkd/wrn40_2_wrn_16_2.yaml line 19 (DKD.BETA); the
+    # other DKD settings are its cfg.py defaults (_base_/distillers/dkd.py)
+    distill_losses=dict(loss_dkd=dict(beta=6.0)))

@@ -3,8 +3,15 @@
 # and mdistiller has no ImageNet FitNet setting). The CIFAR-100 setting carried
 # over: CE 1.0, FitNet 100 on the hint layer feat[2] of RepDistiller /
 # mdistiller, the second stage (128 x 28 x 28 in both networks), a 1 x 1
-# ConvBNReLU regressor. Teacher checkpoint: mmpretrain's resnet34_8xb32_in1k
-# (configs/README.md), saved as work_dirs/teachers/resnet34_imagenet.pth.
+# ConvBNReLU regressor; mdistiller's ImageNet schedule of its other methods.
+# Teacher: torchvision's ResNet34 (IMAGENET1K_V1, 73.31 top-1), the teacher
+# of the other methods' published numbers. Download
+# https://download.pytorch.org/models/resnet34-b627a593.pth and convert it:
+#   python tools/convert_torchvision.py resnet34-b627a593.pth \
+#       work_dirs/teachers/resnet34_torchvision_imagenet.pth --model resnet34
+# (mmpretrain's ResNet34, 73.62: --cfg-options
+# model.teacher_ckpt=work_dirs/teachers/resnet34_imagenet.pth;
+# configs/README.md).
 _base_ = [
     '../../_base_/distillers/fitnet.py',
     '../../_base_/datasets/imagenet_bs64.py',
@@ -14,5 +21,5 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='mmpretrain::_base_/models/resnet18.py'),
     teacher=dict(cfg_path='mmpretrain::_base_/models/resnet34.py'),
-    teacher_ckpt='work_dirs/teachers/resnet34_imagenet.pth',
+    teacher_ckpt='work_dirs/teachers/resnet34_torchvision_imagenet.pth',
     connectors=dict(hint=dict(in_channels=128, out_channels=128)))

@@ -3,9 +3,15 @@
 # FitNet, and mdistiller has no ImageNet FitNet setting). The CIFAR-100
 # setting carried over: CE 1.0, FitNet 100 on the teacher's second stage (512
 # x 28 x 28, RepDistiller's hint layer feat[2]), regressed from MobileNet-V1's
-# last 28 px layer (layer 5, 256 x 28 x 28) by a 1 x 1 ConvBNReLU. Teacher
-# checkpoint: mmpretrain's resnet50_8xb32_in1k (configs/README.md), saved as
-# work_dirs/teachers/resnet50_imagenet.pth.
+# last 28 px layer (layer 5, 256 x 28 x 28) by a 1 x 1 ConvBNReLU.
+# Teacher: torchvision's ResNet50 (IMAGENET1K_V1, 76.13 top-1; the papers
+# quote 76.16), the teacher of the other methods' published numbers. Download
+# https://download.pytorch.org/models/resnet50-0676ba61.pth and convert it:
+#   python tools/convert_torchvision.py resnet50-0676ba61.pth \
+#       work_dirs/teachers/resnet50_torchvision_imagenet.pth --model resnet50
+# (mmpretrain's ResNet50, 76.55: --cfg-options
+# model.teacher_ckpt=work_dirs/teachers/resnet50_imagenet.pth;
+# configs/README.md).
 _base_ = [
     '../../_base_/distillers/fitnet.py',
     '../../_base_/datasets/imagenet_bs64.py',
@@ -15,6 +21,6 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/imagenet/mobilenet_v1.py'),
     teacher=dict(cfg_path='mmpretrain::_base_/models/resnet50.py'),
-    teacher_ckpt='work_dirs/teachers/resnet50_imagenet.pth',
+    teacher_ckpt='work_dirs/teachers/resnet50_torchvision_imagenet.pth',
     connectors=dict(hint=dict(in_channels=256, out_channels=512,
                               input='student.feats.5')))

@@ -21,3 +21,7 @@ model = dict(
         out_size=16,
         input='student.feats.2')),
     teacher_ckpt='work_dirs/teachers/resnet50_cifar100.pth')
+
+# RepDistiller train_student.py lines 93-94: lr 0.01 for MobileNetV2 /
+# ShuffleNet students
+optim_wrapper = dict(optimizer=dict(lr=0.01))

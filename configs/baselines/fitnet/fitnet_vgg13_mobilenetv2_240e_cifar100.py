@@ -21,3 +21,7 @@ model = dict(
         inputs=dict(feats_S='connectors.hint',
                     feats_T='teacher.feats.2'))),
     teacher_ckpt='work_dirs/teachers/vgg13_cifar100.pth')
+
+# RepDistiller train_student.py lines 93-94: lr 0.01 for MobileNetV2 /
+# ShuffleNet students
+optim_wrapper = dict(optimizer=dict(lr=0.01))

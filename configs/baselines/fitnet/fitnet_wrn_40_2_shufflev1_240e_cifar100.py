@@ -20,3 +20,7 @@ model = dict(
         in_size=8,
         out_size=16)),
     teacher_ckpt='work_dirs/teachers/wrn_40_2_cifar100.pth')
+
+# RepDistiller train_student.py lines 93-94: lr 0.01 for MobileNetV2 /
+# ShuffleNet students
+optim_wrapper = dict(optimizer=dict(lr=0.01))

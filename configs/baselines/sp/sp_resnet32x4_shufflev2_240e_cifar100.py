@@ -10,6 +10,11 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/shufflev2.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/resnet32x4.py'),
+    # RepDistiller's feat[-2] (helper/loops.py line 145): ShuffleNetV2's
+    # last stage (f3, models/ShuffleNetv2.py lines 148-149), before the
+    # final 1x1 conv that feats (stage 3) gives here
+    distill_losses=dict(loss_sp=dict(
+        inputs=dict(feats_S='student.feats.2'))),
     teacher_ckpt='work_dirs/teachers/resnet32x4_cifar100.pth')
 
 # the recipe's lr for MobileNetV2 / ShuffleNet students

@@ -10,6 +10,11 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/mobilenetv2.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/vgg13.py'),
+    # RepDistiller's feat[-2] (helper/loops.py line 145): MobileNetV2's
+    # last inverted-residual stage (f4, models/mobilenetv2.py lines
+    # 146-147), before the final 1x1 conv that feats (stage 7) gives here
+    distill_losses=dict(loss_sp=dict(
+        inputs=dict(feats_S='student.feats.6'))),
     teacher_ckpt='work_dirs/teachers/vgg13_cifar100.pth')
 
 # the recipe's lr for MobileNetV2 / ShuffleNet students

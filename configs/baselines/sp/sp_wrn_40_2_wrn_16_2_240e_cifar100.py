@@ -10,4 +10,10 @@ _base_ = [
 model = dict(
     student=dict(cfg_path='configs/_base_/models/cifar100/wrn_16_2.py'),
     teacher=dict(cfg_path='configs/_base_/models/cifar100/wrn_40_2.py'),
+    # RepDistiller's feat[-2] (helper/loops.py line 145): for its WRNs the
+    # last stage before the final BN + ReLU (models/wrn.py lines 110-112),
+    # prenorm_feats.2 here; feats.2 is after them
+    distill_losses=dict(loss_sp=dict(
+        inputs=dict(feats_S='student.prenorm_feats.2',
+                    feats_T='teacher.prenorm_feats.2'))),
     teacher_ckpt='work_dirs/teachers/wrn_40_2_cifar100.pth')

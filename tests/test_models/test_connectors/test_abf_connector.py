@@ -157,3 +157,86 @@ def test_a_fused_level_unlike_the_teachers_names_the_loss(tmp_path):
                        r'level 2.*\(4, 32, 2, 2\).*\(4, 16, 2, 2\).*'
                        r'out_channels\[2\]'):
         distiller(torch.randn(4, 3, 8, 8), samples([0, 1, 2, 0]), mode='loss')
+
+
+# --- parity with the released code ---------------------------------
+def released_abf(abf, x, y=None, shape=None, out_shape=None):
+    """A transcription of ReviewKD's ABF.forward (CIFAR-100/model/
+    reviewkd.py) on the weights of one of our ABF levels: conv1 (1 x 1 +
+    BN), fusion with the nearest-upsampled deeper residual by the two
+    sigmoid attention maps, a nearest resize to out_shape, conv2 (3 x 3 +
+    BN); returns (output, residual)."""
+    import torch.nn.functional as F
+
+    def bn(t, layer):  # BatchNorm in training mode, as the student trains
+        return F.batch_norm(t, None, None, layer.weight, layer.bias, True,
+                            0.0, layer.eps)
+
+    n, _, h, w = x.shape
+    x = bn(F.conv2d(x, abf.reduce[0].weight), abf.reduce[1])
+    if abf.attention is not None:
+        y = F.interpolate(y, (shape, shape), mode='nearest')
+        conv = abf.attention[0]
+        z = torch.sigmoid(F.conv2d(torch.cat([x, y], 1), conv.weight,
+                                   conv.bias))
+        x = x * z[:, 0].view(n, 1, h, w) + y * z[:, 1].view(n, 1, h, w)
+    if x.shape[-1] != out_shape:
+        x = F.interpolate(x, (out_shape, out_shape), mode='nearest')
+    out = bn(F.conv2d(x, abf.expand[0].weight, padding=1), abf.expand[1])
+    return out, x
+
+
+def released_review(connector, feats, shapes, out_shapes):
+    """A transcription of ReviewKD.forward (CIFAR-100/model/reviewkd.py):
+    the student's levels deepest first (the pooled B x C x 1 x 1 feature
+    first), the first ABF without a residual, each result inserted in
+    front; ``shapes`` / ``out_shapes`` deepest first, as released."""
+    x = feats[::-1]
+    abfs = list(connector.abfs)[::-1]
+    out, residual = released_abf(abfs[0], x[0], out_shape=out_shapes[0])
+    results = [out]
+    for feat, abf, shape, out_shape in zip(x[1:], abfs[1:], shapes[1:],
+                                           out_shapes[1:]):
+        out, residual = released_abf(abf, feat, residual, shape, out_shape)
+        results.insert(0, out)
+    return results
+
+
+def test_abf_equals_the_released_code_in_value_and_gradient():
+    """ResNet32x4 -> ShuffleNetV2's level layout (student maps at 16, 8, 4
+    and its pooled feature, teacher maps at 32, 16, 8 and its pooled
+    feature), scaled down in channels and size; the released code's shapes
+    and out_shapes as its build_review_kd sets them. The gradient is
+    compared through our HCL (equal to the released one in
+    tests/test_models/test_losses/test_reviewkd.py)."""
+    from vrm_mm.models.losses import hcl_loss
+    connector = build(dict(type='ABFConnector', in_channels=[6, 8, 10, 12],
+                           out_channels=[4, 5, 6, 6],
+                           out_shapes=[16, 8, 4, 1])).double()
+    torch.manual_seed(8)
+    with torch.no_grad():  # non-trivial BN affine parameters
+        for module in connector.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.5, 0.5)
+    feats_S = [torch.randn(3, c, s, s, dtype=torch.float64)
+               for c, s in ((6, 8), (8, 4), (10, 2))]
+    feats_S.append(torch.randn(3, 12, dtype=torch.float64))
+    feats_T = [torch.randn(3, c, s, s, dtype=torch.float64)
+               for c, s in ((4, 16), (5, 8), (6, 4), (6, 1))]
+    ours_in = [f.clone().requires_grad_() for f in feats_S]
+    released_in = [f.clone().requires_grad_() for f in feats_S]
+
+    ours = connector(ours_in)
+    released = released_review(
+        connector, released_in[:3] + [released_in[3][:, :, None, None]],
+        shapes=[1, 2, 4, 8], out_shapes=[1, 4, 8, 16])
+    for a, b in zip(ours, released):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-12)
+    params = list(connector.parameters())
+    grads = torch.autograd.grad(hcl_loss(ours, feats_T), ours_in + params)
+    released_grads = torch.autograd.grad(hcl_loss(released, feats_T),
+                                         released_in + params)
+    for a, b in zip(grads, released_grads):
+        torch.testing.assert_close(a, b, rtol=1e-6,
+                                   atol=1e-6 * b.abs().max().item())

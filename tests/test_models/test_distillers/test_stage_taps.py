@@ -194,3 +194,101 @@ def test_an_empty_list_of_names_is_refused(tmp_path):
     with pytest.raises(ValueError, match='empty list of input names'):
         distiller(tmp_path, cifar_classifier(),
                   distill_losses=dict(loss_tap=recording(a=[])))
+
+
+def wrn_classifier(num_classes: int = 3) -> dict:
+    return dict(
+        type='ImageClassifier',
+        backbone=dict(type='CIFARWideResNet', depth=10, widen_factor=1),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=num_classes,
+                  in_channels=64, loss=dict(type='CrossEntropyLoss')))
+
+
+def extra_taps(model: nn.Module, x: torch.Tensor, requests) -> dict:
+    """The taps of ``requests`` (kind -> stages), from a copy's backbone."""
+    from vrm_mm.models.backbones.tap_points import requesting_taps
+    backbone = copy.deepcopy(model.backbone)
+    with torch.no_grad(), requesting_taps(backbone, requests) as sink:
+        backbone(x)
+    return dict(sink)
+
+
+@pytest.mark.parametrize('model, stages', [
+    (cifar_classifier(), (0, 1, 2)),
+    (mmpretrain_resnet18(), (0, 1, 2, 3)),
+])
+def test_preact_taps_reach_the_loss_and_the_classifier_is_unchanged(
+        tmp_path, model, stages):
+    loss = recording(a=[f'teacher.preact_feats.{i}' for i in stages],
+                     b='student.preact_feats.1_virtual')
+    distiller_ = distiller(tmp_path, model,
+                           distill_losses=dict(loss_tap=loss))
+    views = [torch.randn(4, 3, 32, 32) for _ in range(2)]
+    distiller_.eval()
+    distiller_(views, samples(LABELS), mode='loss')
+    call = distiller_.distill_losses.loss_tap.calls[-1]
+    expected = extra_taps(distiller_.teacher, views[0],
+                          {'preact_feats': stages})
+    for stage, tap in zip(stages, call['a']):
+        torch.testing.assert_close(tap, expected[f'preact_feats.{stage}'],
+                                   rtol=0, atol=0)
+        post = all_stages(distiller_.teacher, views[0], stages)[stage]
+        torch.testing.assert_close(tap.clamp(min=0), post)
+        assert (tap < 0).any()
+    torch.testing.assert_close(
+        call['b'], extra_taps(distiller_.student, views[1],
+                              {'preact_feats': [1]})['preact_feats.1'])
+    logits = distiller_(views[0], mode='tensor')
+    own = distiller_.student.head(distiller_.student.neck(
+        all_stages(distiller_.student, views[0],
+                   distiller_.student.backbone.out_indices)))
+    torch.testing.assert_close(logits, own)
+
+
+def test_wrn_prenorm_reads_the_last_stage_before_its_final_bn(tmp_path):
+    distiller_ = distiller(tmp_path, wrn_classifier(), distill_losses=dict(
+        loss_tap=recording(a=['teacher.prenorm_feats.2', 'teacher.feats.2'],
+                           b='teacher.preact_feats.2')))
+    x = torch.randn(4, 3, 32, 32)
+    distiller_.eval()
+    distiller_(x, samples(LABELS), mode='loss')
+    call = distiller_.distill_losses.loss_tap.calls[-1]
+    prenorm, post = call['a']
+    final_bn = distiller_.teacher.backbone.final_bn
+    with torch.no_grad():
+        torch.testing.assert_close(call['b'], final_bn(prenorm))
+        torch.testing.assert_close(post, final_bn(prenorm).clamp(min=0))
+
+
+@pytest.mark.parametrize('model, name, message', [
+    (dict(cifar_classifier(), backbone=dict(type='MobileNetV2',
+                                            widen_factor=0.25)),
+     'teacher.preact_feats.1',
+     'loss_tap reads teacher.preact_feats.1, but MobileNetV2 has no '
+     'preact_feats taps; it has feats.<i> (pre-activation taps'),
+    (cifar_classifier(), 'student.prenorm_feats.0',
+     'loss_tap reads student.prenorm_feats.0, but CIFARResNet has no '
+     'prenorm_feats taps; it has feats.<i>, preact_feats.<i>'),
+    (cifar_classifier(), 'student.preact_feats.3',
+     'loss_tap reads student.preact_feats.3, but CIFARResNet has '
+     'preact_feats stages 0-2 (0: 4x32x32, 1: 8x16x16, 2: 16x8x8'),
+])
+def test_a_missing_preact_tap_fails_at_build_naming_the_backbone(
+        tmp_path, model, name, message):
+    if model['backbone']['type'] == 'MobileNetV2':
+        model['head']['in_channels'] = 1280
+    with pytest.raises(ValueError) as error:
+        distiller(tmp_path, model,
+                  distill_losses=dict(loss_tap=recording(a=name)))
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize('name', ['student.preact_feats',
+                                  'student.preact_feats.01',
+                                  'student.prenorm_feats',
+                                  'student.preact.1'])
+def test_malformed_preact_names_are_refused(tmp_path, name):
+    with pytest.raises(ValueError, match='unknown input name'):
+        distiller(tmp_path, cifar_classifier(),
+                  distill_losses=dict(loss_tap=recording(a=name)))

@@ -211,3 +211,70 @@ def test_unequal_stage_sizes_in_the_distiller(tmp_path):
     losses = at_distiller(tmp_path, STAGES[:2], STAGES[1:], resize=True)(
         torch.randn(2, 3, 32, 32), samples([0, 1]), mode='loss')
     assert losses['loss_at'].item() > 0
+
+
+# --- parity with the released code, at the base config's settings -------
+def base_loss(method: str, key: str, **overrides):
+    """The loss as configs/_base_/distillers/<method>.py builds it."""
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..')
+    cfg = Config.fromfile(
+        osp.join(root, f'configs/_base_/distillers/{method}.py'))
+    loss = dict(cfg.model.distill_losses[key], **overrides)
+    loss.pop('inputs')
+    return build(loss)
+
+
+def released_at(g_s, g_t, p=2):
+    """A transcription of RepDistiller's distiller_zoo/AT.py (Attention):
+    per stage pair, the larger map (by height) average-pooled to the
+    smaller's size, F.normalize of the channel mean of f^p, the mean
+    squared difference; summed over the stages as its train loop does
+    (helper/loops.py), the teacher under no_grad."""
+    import torch.nn.functional as F
+
+    def at(f):
+        return F.normalize(f.pow(p).mean(1).view(f.size(0), -1))
+
+    total = 0.0
+    for f_s, f_t in zip(g_s, g_t):
+        s_h, t_h = f_s.shape[2], f_t.shape[2]
+        if s_h > t_h:
+            f_s = F.adaptive_avg_pool2d(f_s, (t_h, t_h))
+        elif s_h < t_h:
+            f_t = F.adaptive_avg_pool2d(f_t, (s_h, s_h))
+        with torch.no_grad():
+            a_t = at(f_t)
+        total = total + (at(f_s) - a_t).pow(2).mean()
+    return total
+
+
+def assert_parity(ours, released):
+    torch.testing.assert_close(ours, released, rtol=1e-6,
+                               atol=1e-6 * released.abs().max().item())
+
+
+@pytest.mark.parametrize('student_sizes, resize', [
+    ((16, 8, 4), False),  # same-size pairs: the base config
+    ((8, 4, 2), True),  # e.g. WRN-40-2 -> ShuffleNetV1 (resize=True)
+])
+def test_at_equals_the_released_code_in_value_and_gradient(
+        student_sizes, resize):
+    loss = base_loss('at', 'loss_at', resize=resize)
+    assert (loss.loss_weight, loss.p) == (1000.0, 2.0)
+    torch.manual_seed(5)
+    feats_T = [torch.randn(4, c, s, s, dtype=torch.float64)
+               for c, s in ((8, 16), (16, 8), (32, 4))]
+    ours_in = [torch.randn(4, c, s, s, dtype=torch.float64,
+                           requires_grad=True)
+               for c, s in zip((4, 8, 16), student_sizes)]
+    released_in = [f.detach().clone().requires_grad_() for f in ours_in]
+    ours = loss(ours_in, feats_T)
+    released = 1000.0 * released_at(released_in, feats_T)
+    assert_parity(ours, released)
+    ours.backward()
+    released.backward()
+    for a, b in zip(ours_in, released_in):
+        assert_parity(a.grad, b.grad)

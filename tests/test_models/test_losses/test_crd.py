@@ -284,3 +284,96 @@ def test_two_ranks_update_the_banks_as_one_process(tmp_path):
         # the single process's
         torch.testing.assert_close(
             (ranks[0]['loss'] + ranks[1]['loss']) / 2, value.detach())
+
+
+# --- parity with the released code, at the base config's settings -------
+class ReleasedCRD:
+    """A transcription of RepDistiller's CRD (crd/criterion.py: CRDLoss,
+    Embed, Normalize, ContrastLoss; crd/memory.py: ContrastMemory) in
+    float64, on given embedding weights and initial banks: memory_v1 is the
+    student's bank, memory_v2 the teacher's; ``idx`` the positives,
+    ``contrast_idx`` the B x (K + 1) rows with the positive first."""
+
+    def __init__(self, loss: CRDLoss) -> None:
+        self.loss = loss
+        self.memory_v1 = loss.memory_S.clone()
+        self.memory_v2 = loss.memory_T.clone()
+        self.z_v1 = self.z_v2 = -1.0
+
+    def __call__(self, f_s, f_t, idx, contrast_idx):
+        loss = self.loss
+
+        def embed(linear, x):  # Embed: view, linear, x / ||x||_2
+            x = linear(x.view(x.shape[0], -1))
+            return x.div(x.pow(2).sum(1, keepdim=True).pow(0.5))
+
+        v1, v2 = embed(loss.embed_S, f_s), embed(loss.embed_T, f_t)
+        bsz, dim = v1.shape
+        k = contrast_idx.shape[1] - 1
+        n_data, temp, momentum = (loss.num_data, loss.temperature,
+                                  loss.momentum)
+        weight_v1 = self.memory_v1[contrast_idx.view(-1)].view(bsz, k + 1,
+                                                               dim)
+        out_v2 = torch.exp(torch.bmm(weight_v1, v2.view(bsz, dim, 1)) / temp)
+        weight_v2 = self.memory_v2[contrast_idx.view(-1)].view(bsz, k + 1,
+                                                               dim)
+        out_v1 = torch.exp(torch.bmm(weight_v2, v1.view(bsz, dim, 1)) / temp)
+        if self.z_v1 < 0:
+            self.z_v1 = (out_v1.mean() * n_data).item()
+        if self.z_v2 < 0:
+            self.z_v2 = (out_v2.mean() * n_data).item()
+        out_v1, out_v2 = out_v1 / self.z_v1, out_v2 / self.z_v2
+        with torch.no_grad():
+            for memory, v in ((self.memory_v1, v1), (self.memory_v2, v2)):
+                rows = memory[idx] * momentum + v * (1 - momentum)
+                memory.index_copy_(
+                    0, idx, rows.div(rows.pow(2).sum(1, keepdim=True).pow(
+                        0.5)))
+
+        def contrast_loss(x):  # ContrastLoss, Eq. (18)
+            noise = k * (1 / float(n_data))
+            p_pos, p_neg = x.select(1, 0), x.narrow(1, 1, k)
+            log_d1 = torch.log(p_pos / (p_pos + noise + 1e-7))
+            log_d0 = torch.log(torch.full_like(p_neg, noise) /
+                               (p_neg + noise + 1e-7))
+            return -(log_d1.sum(0) + log_d0.view(-1, 1).sum(0)) / bsz
+
+        return contrast_loss(out_v1) + contrast_loss(out_v2)
+
+
+def test_crd_equals_the_released_code_over_three_steps():
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..')
+    cfg = Config.fromfile(osp.join(root, 'configs/_base_/distillers/crd.py'))
+    loss_cfg = dict(cfg.model.distill_losses.loss_crd, in_channels_S=6,
+                    in_channels_T=3, num_data=N)
+    loss_cfg.pop('inputs')
+    torch.manual_seed(0)
+    loss = build(loss_cfg).double()
+    assert (loss.temperature, loss.momentum, loss.loss_weight,
+            loss.embed_S.out_features) == (0.07, 0.5, 0.8, 128)
+    released = ReleasedCRD(loss)
+    params = list(loss.parameters())
+    for step in range(3):
+        feats_S, feats_T, sample_idx, contrast_idx = (
+            x.double() if x.is_floating_point() else x
+            for x in batch(seed=step))
+        feats_S.requires_grad_()
+        ours = loss(feats_S, feats_T, sample_idx, contrast_idx)
+        grads = torch.autograd.grad(ours, [feats_S] + params)
+        expected = 0.8 * released(
+            feats_S, feats_T, sample_idx,
+            torch.cat([sample_idx[:, None], contrast_idx], 1)).sum()
+        released_grads = torch.autograd.grad(expected, [feats_S] + params)
+        torch.testing.assert_close(ours, expected, rtol=1e-6, atol=0)
+        for a, b in zip(grads, released_grads):
+            torch.testing.assert_close(a, b, rtol=1e-6,
+                                       atol=1e-6 * b.abs().max().item())
+        torch.testing.assert_close(loss.memory_S, released.memory_v1,
+                                   rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(loss.memory_T, released.memory_v2,
+                                   rtol=1e-12, atol=1e-12)
+        assert (loss.z_S.item(), loss.z_T.item()) == pytest.approx(
+            (released.z_v1, released.z_v2), rel=1e-12)

@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+import torch.nn.functional as F
 from distill_helpers import build, distiller_cfg, samples, save_teacher
 from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import OptimWrapper
@@ -109,6 +110,67 @@ def test_module_weight_standardisation_and_statistic():
     ls.grl_lambda = 0.5
     a, b = ls(s, t)['loss_ctkd'], ls(3 * s + 2, t)['loss_ctkd']
     assert a.item() == pytest.approx(b.item(), rel=1e-5)
+
+
+def released_normalize(logit):
+    """LSKD's ``normalize`` (github.com/sunshangquan/logit-standardization-KD,
+    CTKD/distiller_zoo/KD.py lines 7-10), transcribed."""
+    return (logit - logit.mean(dim=-1, keepdim=True)) / (
+        1e-7 + logit.std(dim=-1, keepdim=True))
+
+
+def released_lskd_ctkd(y_s, y_t, raw, lambda_):
+    """LSKD's CTKD step with Global_T: ``temp = t_start + t_end *
+    sigmoid(grl(global_T))`` (CTKD/helper/loops.py lines 133-134, t_start 1,
+    t_end 20) and ``DistillKL_logit_stand`` (CTKD/distiller_zoo/KD.py lines
+    26-38), transcribed; the reversal is written as a value-preserving
+    mix of ``raw`` and its detached copy."""
+    reversed_raw = (1 + lambda_) * raw.detach() - lambda_ * raw
+    temp = 1 + 20 * torch.sigmoid(reversed_raw)
+    kl = torch.nn.KLDivLoss(reduction='batchmean')(
+        F.log_softmax(released_normalize(y_s) / temp, dim=1),
+        F.softmax(released_normalize(y_t) / temp, dim=1))
+    return kl * temp * temp
+
+
+def test_ctkd_with_logit_standardization_equals_released_in_float64():
+    """Value, student gradient and (reversed) temperature gradient."""
+    torch.manual_seed(7)
+    s = (torch.randn(8, 10, dtype=torch.float64) * 3).requires_grad_()
+    t = torch.randn(8, 10, dtype=torch.float64) * 5
+    loss = CTKDLoss(temperature_module=dict(type='GlobalTemperature',
+                                            init=0.3),
+                    loss_weight=1.0, logit_standardization=True).double()
+    loss.grl_lambda = 0.7
+    out = loss(s, t)['loss_ctkd']
+    raw = torch.tensor([0.3], dtype=torch.float64, requires_grad=True)
+    ref = released_lskd_ctkd(s, t, raw, 0.7).sum()
+    grad_s, grad_raw = torch.autograd.grad(
+        out, [s, loss.temperature.value])
+    ref_grad_s, ref_grad_raw = torch.autograd.grad(ref, [s, raw])
+    assert abs(out.item() - ref.item()) <= 1e-6
+    torch.testing.assert_close(grad_s, ref_grad_s, rtol=0, atol=1e-6)
+    torch.testing.assert_close(grad_raw, ref_grad_raw, rtol=0, atol=1e-6)
+    assert grad_raw.abs().item() > 1e-4  # the temperature does get one
+
+
+def test_temperature_module_reads_the_raw_logits_under_standardization():
+    # as LSKD's loop: mlp_net(logit_t, logit_s, ...) on the raw logits,
+    # the standardisation only inside the KL term
+    torch.manual_seed(8)
+    s, t = torch.randn(4, 3) * 5 + 2, torch.randn(4, 3) * 5
+    loss = CTKDLoss(temperature_module=dict(
+        type='InstanceTemperature', num_classes=3, hidden=8),
+        logit_standardization=True)
+    loss.grl_lambda = 1.0
+    out = loss(s, t)
+    expected = loss.temperature(s, t, 1.0)
+    torch.testing.assert_close(out['ctkd_temperature'],
+                               expected.mean().detach())
+    torch.testing.assert_close(
+        out['loss_ctkd'],
+        0.9 * ctkd_loss(released_normalize(s), released_normalize(t),
+                        expected), rtol=1e-5, atol=1e-6)
 
 
 def test_missing_temperature_module_or_hook_is_a_clear_error(tmp_path):

@@ -25,6 +25,52 @@ def dist_reference(preds_S, preds_T, beta, gamma, tau):
     return tau**2 * (beta * inter + gamma * intra)
 
 
+def released_dist(z_s, z_t, beta, gamma, tau):
+    """DIST as released (github.com/hunto/image_classification_sota,
+    lib/models/losses/dist_kd.py lines 4-34), transcribed."""
+
+    def pearson(a, b, eps=1e-8):
+        a = a - a.mean(1).unsqueeze(1)
+        b = b - b.mean(1).unsqueeze(1)
+        return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + eps)
+
+    y_s = (z_s / tau).softmax(dim=1)
+    y_t = (z_t / tau).softmax(dim=1)
+    inter = tau**2 * (1 - pearson(y_s, y_t).mean())
+    intra = tau**2 * (1 - pearson(y_s.t(), y_t.t()).mean())
+    return beta * inter + gamma * intra
+
+
+@pytest.mark.parametrize('beta,gamma,tau,scale', [(1.0, 1.0, 4.0, 3.0),
+                                                  (2.0, 0.5, 1.0, 1.0),
+                                                  (1.0, 1.0, 1.0, 0.01)])
+def test_dist_equals_released_in_float64(beta, gamma, tau, scale):
+    """Value and gradient; ``scale`` 0.01 gives near-uniform softmax rows,
+    where the placement of eps matters most."""
+    torch.manual_seed(3)
+    preds_S = (torch.randn(8, 10, dtype=torch.float64) *
+               scale).requires_grad_()
+    preds_T = torch.randn(8, 10, dtype=torch.float64) * scale
+    loss = DISTLoss(beta=beta, gamma=gamma, tau=tau,
+                    loss_weight=1.0)(preds_S, preds_T)
+    assert loss.dtype == torch.float64
+    ref = released_dist(preds_S, preds_T, beta, gamma, tau)
+    (grad, ) = torch.autograd.grad(loss, preds_S)
+    (ref_grad, ) = torch.autograd.grad(ref, preds_S)
+    assert abs(loss.item() - ref.item()) <= 1e-6
+    torch.testing.assert_close(grad, ref_grad, rtol=1e-6, atol=1e-9)
+
+
+def test_pearson_adds_eps_to_the_product_of_norms():
+    # a' = [-1, 1], b' = [-e, e]: <a', b'> = 2e, ||a'|| ||b'|| = 2e, so
+    # r = 2e / (2e + 1e-8) (the former max(2e, 1e-8) gave 1 for e >= 5e-9)
+    e = 1e-8
+    a = torch.tensor([[0.0, 2.0]], dtype=torch.float64)
+    b = torch.tensor([[1.0 - e, 1.0 + e]], dtype=torch.float64)
+    r = pearson_correlation(a, b).item()
+    assert r == pytest.approx(2 * e / (2 * e + 1e-8), rel=1e-6)
+
+
 @pytest.mark.parametrize('beta,gamma,tau', [(1.0, 1.0, 4.0),
                                             (2.0, 0.5, 1.0)])
 def test_dist_matches_float64_reference(beta, gamma, tau):

@@ -149,3 +149,68 @@ def test_missing_regressor_is_a_clear_error_in_the_distiller(tmp_path):
                        match=r'loss_fitnet \(FitNetLoss\).*in_channels=8, '
                        'out_channels=16, in_size=16, out_size=16'):
         distiller(torch.randn(2, 3, 32, 32), samples([0, 1]), mode='loss')
+
+
+# --- parity with the released code, at the base config's settings -------
+def base_config(method: str):
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..')
+    return Config.fromfile(
+        osp.join(root, f'configs/_base_/distillers/{method}.py'))
+
+
+def released_fitnet(x, conv, conv_bias, bn, f_t, stride_kind):
+    """A transcription of RepDistiller's FitNet: the regressor ConvReg
+    (models/util.py: conv with bias, then BN in training mode, then ReLU;
+    a 3 x 3 stride-2 conv halves, a 4 x 4 stride-2 transposed conv
+    doubles, a (1 + s_H - t_H) kernel otherwise) and HintLoss
+    (distiller_zoo/FitNet.py: nn.MSELoss()), the teacher under no_grad."""
+    import torch.nn.functional as F
+    if stride_kind == 'double':
+        y = F.conv_transpose2d(x, conv.weight, conv_bias, stride=2,
+                               padding=1)
+    elif stride_kind == 'halve':
+        y = F.conv2d(x, conv.weight, conv_bias, stride=2, padding=1)
+    else:
+        y = F.conv2d(x, conv.weight, conv_bias)
+    y = F.relu(F.batch_norm(y, None, None, bn.weight, bn.bias, True, 0.0,
+                            bn.eps))
+    return torch.nn.MSELoss()(y, f_t.detach())
+
+
+@pytest.mark.parametrize('in_size, kind', [(8, 'same'), (16, 'halve'),
+                                           (4, 'double'), (10, 'shrink')])
+def test_fitnet_equals_the_released_code_in_value_and_gradient(in_size,
+                                                              kind):
+    cfg = base_config('fitnet')
+    loss_cfg = dict(cfg.model.distill_losses.loss_fitnet)
+    loss_cfg.pop('inputs')
+    loss = build(loss_cfg)
+    assert loss.loss_weight == 100.0  # RepDistiller's -b 100
+    hint = dict(cfg.model.connectors.hint, in_channels=6, out_channels=5,
+                in_size=in_size, out_size=8)
+    hint.pop('input')
+    connector = build(hint).double()
+    torch.manual_seed(6)
+    with torch.no_grad():  # non-trivial BN affine parameters
+        connector.bn.weight.uniform_(0.5, 1.5)
+        connector.bn.bias.uniform_(-0.5, 0.5)
+    x = torch.randn(4, 6, in_size, in_size, dtype=torch.float64,
+                    requires_grad=True)
+    x_released = x.detach().clone().requires_grad_()
+    feats_T = torch.randn(4, 5, 8, 8, dtype=torch.float64)
+    ours = loss(connector(x), feats_T)
+    # ConvReg's conv has a bias; BatchNorm in training mode cancels it
+    bias = torch.randn(5, dtype=torch.float64)
+    released = 100.0 * released_fitnet(x_released, connector.conv, bias,
+                                       connector.bn, feats_T, kind)
+    params = [connector.conv.weight, connector.bn.weight, connector.bn.bias]
+    grads = torch.autograd.grad(ours, [x] + params)
+    released_grads = torch.autograd.grad(released, [x_released] + params)
+    scale = released.abs().item()
+    torch.testing.assert_close(ours, released, rtol=1e-6, atol=1e-6 * scale)
+    for a, b in zip(grads, released_grads):
+        torch.testing.assert_close(a, b, rtol=1e-6,
+                                   atol=1e-6 * b.abs().max().item())

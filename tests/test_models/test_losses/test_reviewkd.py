@@ -125,3 +125,59 @@ def test_shape_mismatch_names_both_shapes_and_the_fix():
 def test_a_single_tensor_is_refused():
     with pytest.raises(ValueError, match='lists of features'):
         hcl_loss(torch.randn(2, 3, 4, 4), torch.randn(2, 3, 4, 4))
+
+
+# --- parity with the released code, at the base config's settings -------
+def base_config():
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..')
+    return Config.fromfile(
+        osp.join(root, 'configs/_base_/distillers/reviewkd.py'))
+
+
+def released_hcl(fstudent, fteacher):
+    """A transcription of ReviewKD's `hcl` (dvlab-research/ReviewKD,
+    CIFAR-100/model/reviewkd.py; mdistiller's `hcl_loss` is the same): per
+    level the full MSE plus the MSEs of the 4 x 4, 2 x 2, 1 x 1 adaptive
+    average pools smaller than the map, weighted 1/2, 1/4, 1/8 in turn,
+    over the sum of the weights; summed over the levels."""
+    import torch.nn.functional as F
+    total = 0.0
+    for fs, ft in zip(fstudent, fteacher):
+        h = fs.shape[2]
+        level = F.mse_loss(fs, ft, reduction='mean')
+        weight, weights = 1.0, 1.0
+        for size in (4, 2, 1):
+            if size >= h:
+                continue
+            weight /= 2.0
+            level = level + weight * F.mse_loss(
+                F.adaptive_avg_pool2d(fs, (size, size)),
+                F.adaptive_avg_pool2d(ft, (size, size)), reduction='mean')
+            weights += weight
+        total = total + level / weights
+    return total
+
+
+def test_hcl_equals_the_released_code_in_value_and_gradient():
+    feats_S = [f.double().requires_grad_() for f in levels(6)]
+    released_S = [f.detach().clone().requires_grad_() for f in feats_S]
+    feats_T = [f.double() for f in levels(7, scale=2.0)]
+    released_T = [f if f.dim() == 4 else f[:, :, None, None]
+                  for f in feats_T]
+    released_S4 = [f if f.dim() == 4 else f[:, :, None, None]
+                   for f in released_S]
+    loss_cfg = dict(base_config().model.distill_losses.loss_reviewkd)
+    loss_cfg.pop('inputs')
+    loss = build(dict(loss_cfg, loss_weight=5.0))  # e.g. ResNet32x4 pairs
+    assert loss.pool_sizes == (4, 2, 1)
+    ours = loss(feats_S, feats_T)
+    released = 5.0 * released_hcl(released_S4, released_T)
+    torch.testing.assert_close(ours, released, rtol=1e-6, atol=0)
+    ours.backward()
+    released.backward()
+    for a, b in zip(feats_S, released_S):
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-6,
+                                   atol=1e-6 * b.grad.abs().max().item())

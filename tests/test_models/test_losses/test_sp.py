@@ -73,3 +73,53 @@ def test_sp_module_default_weight_and_bad_input():
         sp_loss(torch.randn(1, 4, 2, 2), torch.randn(1, 4, 2, 2))
     with pytest.raises(ValueError, match='different batch sizes'):
         sp_loss(torch.randn(4, 2, 2, 2), torch.randn(3, 2, 2, 2))
+
+
+# --- parity with the released code, at the base config's settings -------
+def base_loss(method: str, key: str):
+    """The loss as configs/_base_/distillers/<method>.py builds it."""
+    import os.path as osp
+
+    from distill_helpers import build
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..')
+    cfg = Config.fromfile(
+        osp.join(root, f'configs/_base_/distillers/{method}.py'))
+    loss = dict(cfg.model.distill_losses[key])
+    loss.pop('inputs')
+    return build(loss)
+
+
+def released_sp(f_s, f_t):
+    """A transcription of RepDistiller's distiller_zoo/SP.py
+    (Similarity.similarity_loss): row-normalised Gram matrices, their
+    squared difference summed over the B x B entries over B^2; the teacher
+    under no_grad as in its train loop (helper/loops.py)."""
+    import torch.nn.functional as F
+    bsz = f_s.shape[0]
+    gram_s = F.normalize(f_s.reshape(bsz, -1) @ f_s.reshape(bsz, -1).t())
+    with torch.no_grad():
+        gram_t = F.normalize(f_t.reshape(bsz, -1) @ f_t.reshape(bsz, -1).t())
+    diff = gram_t - gram_s
+    return (diff * diff).reshape(-1, 1).sum(0) / (bsz * bsz)
+
+
+def assert_parity(ours, released):
+    torch.testing.assert_close(ours, released, rtol=1e-6,
+                               atol=1e-6 * released.abs().max().item())
+
+
+def test_sp_equals_the_released_code_in_value_and_gradient():
+    loss = base_loss('sp', 'loss_sp')
+    assert loss.loss_weight == 3000.0  # RepDistiller's -b 3000
+    torch.manual_seed(3)
+    feats_T = torch.randn(8, 32, 4, 4, dtype=torch.float64)
+    ours_in = torch.randn(8, 16, 8, 8, dtype=torch.float64,
+                          requires_grad=True)
+    released_in = ours_in.detach().clone().requires_grad_()
+    ours = loss(ours_in, feats_T)
+    released = 3000.0 * released_sp(released_in, feats_T).sum()
+    assert_parity(ours, released)
+    ours.backward()
+    released.backward()
+    assert_parity(ours_in.grad, released_in.grad)

@@ -14,10 +14,14 @@ class DistillLossWarmupHook(Hook):
     """Ramp the ``loss_weight`` of distillation losses up linearly.
 
     Before every training iteration each selected loss gets
-    ``loss_weight = base * min((t + 1) / warmup, 1)``, ``base`` its
-    configured weight and ``t`` the 0-based epoch (``by_epoch=True``) or
-    iteration. The first epoch thus trains at ``base / warmup`` and epoch
-    ``warmup`` (1-based) at full weight, as in mdistiller's DKD. The factor
+    ``loss_weight = base * min((t + count_from) / warmup, 1)``, ``base``
+    its configured weight and ``t`` the 0-based epoch (``by_epoch=True``)
+    or iteration. With ``count_from=1`` the first epoch trains at
+    ``base / warmup`` and epoch ``warmup`` (1-based) at full weight, as in
+    mdistiller's DKD and ReviewKD (epochs counted from 1); with
+    ``count_from=0`` the first epoch trains at weight 0, as in ReviewKD's
+    released CIFAR-100/train.py (``min(1, epoch / args.kd_warm_up)`` over
+    ``range(args.epochs)``, line 225). The factor
     is recomputed from ``runner.epoch`` / ``runner.iter``, so a resumed run
     continues exactly without extra state. It is logged as
     ``distill_warmup_factor``.
@@ -34,6 +38,8 @@ class DistillLossWarmupHook(Hook):
             Defaults to True.
         loss_names: Keys of ``distill_losses`` to ramp; None ramps every
             distillation loss. Defaults to None.
+        count_from: What the first epoch (iteration) counts as, 1 or 0.
+            Defaults to 1.
     """
 
     priority = 'NORMAL'
@@ -41,9 +47,15 @@ class DistillLossWarmupHook(Hook):
     def __init__(self,
                  warmup: int = 20,
                  by_epoch: bool = True,
-                 loss_names: Optional[Sequence[str]] = None) -> None:
+                 loss_names: Optional[Sequence[str]] = None,
+                 count_from: int = 1) -> None:
         if warmup < 1:
             raise ValueError(f'warmup must be >= 1, got {warmup}.')
+        if count_from not in (0, 1):
+            raise ValueError(
+                f'count_from must be 0 or 1 (what the first epoch counts '
+                f'as), got {count_from!r}.')
+        self.count_from = count_from
         self.warmup = warmup
         self.by_epoch = by_epoch
         self.loss_names = None if loss_names is None else list(loss_names)
@@ -80,7 +92,7 @@ class DistillLossWarmupHook(Hook):
     def factor(self, runner: Runner) -> float:
         """The ramp factor for the coming iteration."""
         step = runner.epoch if self.by_epoch else runner.iter
-        return min((step + 1) / self.warmup, 1.0)
+        return min((step + self.count_from) / self.warmup, 1.0)
 
     def before_train_iter(self,
                           runner: Runner,

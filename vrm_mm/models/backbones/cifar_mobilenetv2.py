@@ -3,6 +3,7 @@
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import nn
@@ -10,6 +11,7 @@ from torch import nn
 from vrm_mm.registry import MODELS
 
 from .init_cfgs import CONV_KAIMING_BN_ONE_INIT
+from .tap_points import PREACT, StageTaps
 
 
 def _conv_bn_relu(
@@ -71,7 +73,7 @@ class CIFARInvertedResidual(BaseModule):
 
 
 @MODELS.register_module()
-class CIFARMobileNetV2(BaseBackbone):
+class CIFARMobileNetV2(StageTaps, BaseBackbone):
     """CIFAR MobileNetV2 (``mobile_half`` / ``MobileNetV2`` in the zoo).
 
     A stride-2 3x3 stem, seven stages of inverted residuals (expansion
@@ -81,6 +83,11 @@ class CIFARMobileNetV2(BaseBackbone):
     average pool over it is global, i.e. the ``GlobalAveragePooling`` neck.
     Module names equal the public ones (``conv1.0``, ``blocks.0.0.conv.0``,
     ``conv2.0``).
+
+    Stage taps (:mod:`.tap_points`): stages 0-6 end in a linear 1x1 conv +
+    BN, so ``preact_feats.<i>`` is ``feats.<i>`` there (RepDistiller's
+    MobileNetV2 ignores ``preact``, models/mobilenetv2.py lines 132-158);
+    ``preact_feats.7`` is the last 1x1 conv's BN output before its ReLU.
 
     Config::
 
@@ -107,6 +114,8 @@ class CIFARMobileNetV2(BaseBackbone):
         (None, 160, 3, 2),
         (None, 320, 1, 1),
     )
+
+    extra_taps = (PREACT, )
 
     def __init__(
         self,
@@ -141,8 +150,15 @@ class CIFARMobileNetV2(BaseBackbone):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.conv1(x)
         outs = []
+        last = len(self.blocks)
         for i, stage in enumerate([*self.blocks, self.conv2]):
-            x = stage(x)
+            if i == last and self._wants(PREACT, i):
+                x = stage[:-1](x)  # conv + BN
+                self._tap(PREACT, i, x)
+                x = F.relu(x)  # out of place: keep the tap intact
+            else:
+                x = stage(x)
+                self._tap(PREACT, i, x)  # linear: no activation to skip
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)

@@ -11,6 +11,8 @@ from torch import nn
 
 from vrm_mm.registry import MODELS
 
+from .tap_points import PREACT, StageTaps
+
 
 class CIFARShuffleV1Unit(BaseModule):
     """ShuffleNetV1 unit: grouped 1x1, shuffle, depthwise 3x3, grouped 1x1.
@@ -54,19 +56,24 @@ class CIFARShuffleV1Unit(BaseModule):
         )
         self.bn3 = nn.BatchNorm2d(branch_channels)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def preact(self, x: torch.Tensor) -> torch.Tensor:
+        """The unit's output before its final ReLU (RepDistiller's
+        ``preact``, models/ShuffleNetv1.py line 47)."""
         out = F.relu(self.bn1(self.conv1(x)))
         out = channel_shuffle(out, self.first_groups)
         out = F.relu(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
         if self.stride == 2:
             shortcut = F.avg_pool2d(x, 3, stride=2, padding=1)
-            return F.relu(torch.cat([out, shortcut], dim=1))
-        return F.relu(out + x)
+            return torch.cat([out, shortcut], dim=1)
+        return out + x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.preact(x))
 
 
 @MODELS.register_module()
-class CIFARShuffleNetV1(BaseBackbone):
+class CIFARShuffleNetV1(StageTaps, BaseBackbone):
     """CIFAR ShuffleNetV1 with 3 groups (``ShuffleV1`` in the zoo).
 
     A 1x1 stem conv to 24 channels (no stride, no max-pool), then three
@@ -75,6 +82,10 @@ class CIFARShuffleNetV1(BaseBackbone):
     4x4 average pool is global, i.e. the ``GlobalAveragePooling`` neck.
     Module names equal the public ones (``conv1``, ``bn1``,
     ``layer1.0.conv1``, ...).
+
+    Stage taps (:mod:`.tap_points`): ``preact_feats.<i>`` is the last
+    unit's sum / concatenation before its ReLU (RepDistiller's ``preact``,
+    models/ShuffleNetv1.py lines 47-51).
 
     Config::
 
@@ -91,6 +102,8 @@ class CIFARShuffleNetV1(BaseBackbone):
         init_cfg (dict | list, optional): Initialisation; the public network
             keeps PyTorch's default, so defaults to None.
     """
+
+    extra_taps = (PREACT, )
 
     def __init__(
         self,
@@ -124,7 +137,13 @@ class CIFARShuffleNetV1(BaseBackbone):
         x = F.relu(self.bn1(self.conv1(x)))
         outs = []
         for i in range(self.num_stages):
-            x = getattr(self, f'layer{i + 1}')(x)
+            layer = getattr(self, f'layer{i + 1}')
+            if self._wants(PREACT, i):
+                x = layer[-1].preact(layer[:-1](x))
+                self._tap(PREACT, i, x)
+                x = F.relu(x)
+            else:
+                x = layer(x)
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)

@@ -11,6 +11,8 @@ from torch import nn
 
 from vrm_mm.registry import MODELS
 
+from .tap_points import PREACT, StageTaps
+
 
 def _conv(
     in_channels: int,
@@ -82,15 +84,32 @@ class CIFARShuffleV2Unit(BaseModule):
         self.conv3 = _conv(half, half)
         self.bn3 = nn.BatchNorm2d(half)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _halves(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         kept, x = x.chunk(2, dim=1)
         out = F.relu(self.bn1(self.conv1(x)))
-        out = F.relu(self.bn3(self.conv3(self.bn2(self.conv2(out)))))
-        return channel_shuffle(torch.cat([kept, out], dim=1), 2)
+        return kept, self.bn3(self.conv3(self.bn2(self.conv2(out))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _relu_concat_shuffle(*self._halves(x))
+
+    def forward_with_preact(
+        self, x: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The output and the pre-activation: the concatenation before the
+        last ReLU and before the shuffle (RepDistiller's ``preact``,
+        models/ShuffleNetv2.py lines 52-56)."""
+        kept, out = self._halves(x)
+        return (_relu_concat_shuffle(kept, out),
+                torch.cat([kept, out], dim=1))
+
+
+def _relu_concat_shuffle(kept: torch.Tensor,
+                         out: torch.Tensor) -> torch.Tensor:
+    return channel_shuffle(torch.cat([kept, F.relu(out)], dim=1), 2)
 
 
 @MODELS.register_module()
-class CIFARShuffleNetV2(BaseBackbone):
+class CIFARShuffleNetV2(StageTaps, BaseBackbone):
     """CIFAR ShuffleNetV2 1x (``ShuffleV2`` in the zoo).
 
     A 1x1 stem conv to 24 channels (no stride, no max-pool); three stages,
@@ -100,6 +119,12 @@ class CIFARShuffleNetV2(BaseBackbone):
     public 4x4 average pool is global, i.e. the ``GlobalAveragePooling``
     neck. Module names equal the public ones (``layer1.0.conv1``,
     ``conv2``, ``bn2``, ...).
+
+    Stage taps (:mod:`.tap_points`): ``preact_feats.<i>`` (stages 0-2) is
+    the last unit's concatenation before its ReLU and its channel shuffle,
+    as RepDistiller's ``preact`` (a different channel order than
+    ``feats.<i>``); ``preact_feats.3`` the final conv's BN output. Each
+    stage needs a stride-1 unit last (``stage_blocks`` >= 1) for it.
 
     Config::
 
@@ -117,6 +142,8 @@ class CIFARShuffleNetV2(BaseBackbone):
         init_cfg (dict | list, optional): Initialisation; the public network
             keeps PyTorch's default, so defaults to None.
     """
+
+    extra_taps = (PREACT, )
 
     def __init__(
         self,
@@ -147,10 +174,17 @@ class CIFARShuffleNetV2(BaseBackbone):
         x = F.relu(self.bn1(self.conv1(x)))
         outs = []
         for i in range(self.num_stages):
-            x = getattr(self, f'layer{i + 1}')(x)
+            layer = getattr(self, f'layer{i + 1}')
+            if self._wants(PREACT, i):
+                x, preact = layer[-1].forward_with_preact(layer[:-1](x))
+                self._tap(PREACT, i, preact)
+            else:
+                x = layer(x)
             if i in self.out_indices:
                 outs.append(x)
-        x = F.relu(self.bn2(self.conv2(x)))
+        x = self.bn2(self.conv2(x))
+        self._tap(PREACT, self.num_stages, x)
+        x = F.relu(x)
         if self.num_stages in self.out_indices:
             outs.append(x)
         return tuple(outs)

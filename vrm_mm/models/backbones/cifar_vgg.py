@@ -3,16 +3,18 @@
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import nn
 
 from vrm_mm.registry import MODELS
 
 from .init_cfgs import CONV_KAIMING_BN_ONE_INIT
+from .tap_points import PREACT, StageTaps
 
 
 @MODELS.register_module()
-class CIFARVGG(BaseBackbone):
+class CIFARVGG(StageTaps, BaseBackbone):
     """CIFAR VGG-8/11/13 with batch norm (``vgg8_bn`` ... ``vgg13_bn``).
 
     Five blocks of 3x3 conv (with bias) + BN + ReLU; 2x2 max-pools follow
@@ -22,6 +24,11 @@ class CIFARVGG(BaseBackbone):
     ``classifier`` are the ``GlobalAveragePooling`` neck and a linear head
     here. Module names equal the public ones (``block0.0`` conv,
     ``block0.1`` BN, ``block0.3`` conv, ...).
+
+    Stage taps (:mod:`.tap_points`): ``feats.<i>`` is block ``i``'s ReLU
+    output, ``preact_feats.<i>`` its last BN output before that ReLU
+    (RepDistiller's ``f<i>_pre``, models/vgg.py lines 64-96; its preact
+    list keeps block 0 post-ReLU, so read ``feats.0`` to match it there).
 
     Config::
 
@@ -36,6 +43,7 @@ class CIFARVGG(BaseBackbone):
             public one (Kaiming fan-out convs with zero bias, unit BN).
     """
 
+    extra_taps = (PREACT, )
     arch_settings = {
         8: ((64,), (128,), (256,), (512,), (512,)),
         11: ((64,), (128,), (256, 256), (512, 512), (512, 512)),
@@ -73,7 +81,13 @@ class CIFARVGG(BaseBackbone):
         pool_after = (0, 1, 2, 3) if x.shape[2] == 64 else (0, 1, 2)
         outs = []
         for i in range(5):
-            x = getattr(self, f'block{i}')(x)
+            block = getattr(self, f'block{i}')
+            if self._wants(PREACT, i):
+                x = block[:-1](x)  # up to the block's last BN
+                self._tap(PREACT, i, x)
+                x = F.relu(x)  # out of place: keep the tap intact
+            else:
+                x = block(x)
             if i in self.out_indices:
                 outs.append(x)
             if i in pool_after:

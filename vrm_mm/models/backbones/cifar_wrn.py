@@ -3,6 +3,7 @@
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import nn
@@ -10,6 +11,7 @@ from torch import nn
 from vrm_mm.registry import MODELS
 
 from .init_cfgs import CONV_KAIMING_BN_ONE_INIT
+from .tap_points import PREACT, PRENORM, StageTaps, bn_without_update
 
 
 class WideBasicBlock(BaseModule):
@@ -53,7 +55,7 @@ class WideBasicBlock(BaseModule):
 
 
 @MODELS.register_module()
-class CIFARWideResNet(BaseBackbone):
+class CIFARWideResNet(StageTaps, BaseBackbone):
     """CIFAR Wide ResNet WRN-depth-widen (Zagoruyko & Komodakis, 2016).
 
     A 3x3 stem conv to 16 channels, three stages of ``(depth - 4) / 6``
@@ -63,6 +65,15 @@ class CIFARWideResNet(BaseBackbone):
     Public checkpoints map with ``block{i}.layer.{j}`` -> ``layer{i}.{j}``,
     ``convShortcut`` -> ``shortcut`` and the top-level ``bn1`` ->
     ``final_bn`` (see ``vrm_mm.utils.convert_repdistiller``).
+
+    Stage taps (:mod:`.tap_points`): ``feats.<i>`` is stage ``i``'s output,
+    the last one after ``final_bn`` + ReLU; ``prenorm_feats.<i>`` the
+    residual stream before the BN that follows it (RepDistiller's
+    ``is_feat=True`` features ``f1``-``f3``: equal to ``feats.<i>`` for
+    stages 0-1, before ``final_bn`` + ReLU for stage 2);
+    ``preact_feats.<i>`` that stream through the following BN, without the
+    ReLU (RepDistiller's ``preact=True``: ``block2.layer[0].bn1(f1)``,
+    ``block3.layer[0].bn1(f2)``, ``bn1(f3)``, models/wrn.py lines 118-121).
 
     Config::
 
@@ -77,6 +88,8 @@ class CIFARWideResNet(BaseBackbone):
         init_cfg (dict | list, optional): Initialisation; defaults to the
             public one (Kaiming fan-out convs, unit BN).
     """
+
+    extra_taps = (PREACT, PRENORM)
 
     def __init__(
         self,
@@ -113,8 +126,18 @@ class CIFARWideResNet(BaseBackbone):
         outs = []
         for i in range(3):
             x = getattr(self, f'layer{i + 1}')(x)
+            self._tap(PRENORM, i, x)
+            if i < 2 and self._wants(PREACT, i):
+                # the next block's bn1, which also runs inside that block
+                bn = getattr(self, f'layer{i + 2}')[0].bn1
+                self._tap(PREACT, i, bn_without_update(bn, x))
             if i == 2:
-                x = self.relu(self.final_bn(x))
+                normed = self.final_bn(x)
+                if self._wants(PREACT, i):
+                    self._tap(PREACT, i, normed)
+                    x = F.relu(normed)  # out of place: keep the tap intact
+                else:
+                    x = self.relu(normed)
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)

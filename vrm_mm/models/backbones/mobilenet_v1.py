@@ -7,12 +7,14 @@ literature (mdistiller's ``MobileNetV1``); mmpretrain has no MobileNet-V1.
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from torch import nn
 
 from vrm_mm.registry import MODELS
 
 from .init_cfgs import CONV_KAIMING_BN_ONE_INIT
+from .tap_points import PREACT, StageTaps
 
 
 def _conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int,
@@ -36,7 +38,7 @@ def _depthwise_separable(in_channels: int, out_channels: int,
 
 
 @MODELS.register_module()
-class MobileNetV1(BaseBackbone):
+class MobileNetV1(StageTaps, BaseBackbone):
     """MobileNet-V1: a stride-2 3x3 stem and 13 depthwise-separable blocks.
 
     Widths 32 (stem), then 64, 128, 128, 256, 256, 512 (x6), 1024, 1024,
@@ -48,6 +50,11 @@ class MobileNetV1(BaseBackbone):
         backbone=dict(type='MobileNetV1'),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=1000, in_channels=1024)
+
+    Stage taps (:mod:`.tap_points`): ``preact_feats.<i>`` is output ``i``
+    before its last ReLU, as the released ReviewKD MobileNet's features
+    (dvlab-research/ReviewKD, ImageNet/models/mobilenet.py lines 66-85:
+    ``self.model[3][:-1](...)``, ``preReLU=True``).
 
     Args:
         widen_factor (float): Width multiplier. Defaults to 1.0.
@@ -62,6 +69,8 @@ class MobileNetV1(BaseBackbone):
     arch_settings = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1),
                      (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
                      (512, 1), (1024, 2), (1024, 1))
+
+    extra_taps = (PREACT, )
 
     def __init__(self,
                  widen_factor: float = 1.0,
@@ -87,7 +96,14 @@ class MobileNetV1(BaseBackbone):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         outs = []
         for i, layer in enumerate(self.layers):
-            x = layer(x)
+            if self._wants(PREACT, i):
+                if i:  # a block: depthwise part, then pointwise conv + BN
+                    x, layer = layer[0](x), layer[1]
+                x = layer[:-1](x)
+                self._tap(PREACT, i, x)
+                x = F.relu(x)  # out of place: keep the tap intact
+            else:
+                x = layer(x)
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)

@@ -22,7 +22,22 @@ class ABF(nn.Module):
     mixed in by two per-pixel weights, a 1x1 conv of both followed by a
     sigmoid: ``x * a_0 + residual * a_1``. The result (the residual for the
     next, shallower level) is resized to ``out_size`` if given and mapped
-    by a 3x3 conv + BN to ``out_channels``.
+    by a 3x3 conv + BN to ``out_channels``. The released ``ABF.forward``
+    (dvlab-research/ReviewKD, CIFAR-100/model/reviewkd.py; mdistiller's
+    distillers/ReviewKD.py is the same)::
+
+        x = self.conv1(x)
+        if self.att_conv is not None:
+            y = F.interpolate(y, (shape,shape), mode="nearest")
+            z = torch.cat([x, y], dim=1)
+            z = self.att_conv(z)
+            x = (x * z[:,0].view(n,1,h,w) + y * z[:,1].view(n,1,h,w))
+        if x.shape[-1] != out_shape:
+            x = F.interpolate(x, (out_shape, out_shape), mode="nearest")
+        y = self.conv2(x)
+        return y, x
+
+    (``shape``, the student's size at this level, is ``x``'s size here.)
     """
 
     def __init__(self, in_channels: int, mid_channels: int,

@@ -1,7 +1,8 @@
 """Read logits, pooled features and feature maps off mmpretrain classifiers.
 
 An ``ImageClassifier`` (CNNs, ViTs) exposes every output: ``feats`` (the
-backbone's last output), ``feats.<i>`` (stage i, see :mod:`.stage_taps`),
+backbone's last output), ``feats.<i>`` / ``preact_feats.<i>`` /
+``prenorm_feats.<i>`` (stage i, see :mod:`.stage_taps`),
 ``pre_logits`` (the head's ``pre_logits``: the
 pooled neck output for a linear head) and ``logits``. Classifiers without a
 ``head`` (``TimmClassifier``, ``HuggingFaceClassifier``) give logits only.
@@ -13,7 +14,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from .named_inputs import OUTPUTS
-from .stage_taps import run_tapped_backbone
+from .stage_taps import parse_tap, run_tapped_backbone
 
 HEAD_INPUTS = 'head_inputs'  # what the head reads: the neck's output
 
@@ -44,17 +45,16 @@ def num_classes(model: nn.Module) -> Optional[int]:
 def run_classifier(model: nn.Module, inputs: Tensor,
                    outputs: Set[str]) -> Dict[str, Any]:
     """One forward pass; returns ``logits`` plus the requested ``outputs``
-    (``pre_logits``, ``feats``, ``feats.<i>``).
+    (``pre_logits``, ``feats``, stage taps such as ``feats.<i>``).
 
     For a classifier with a head, the result also holds ``head_inputs``
     (the neck output) for :func:`classification_loss`.
     """
     if not has_head(model):
         return {'logits': model(inputs, mode='tensor')}
-    stages = [int(output.split('.')[1]) for output in outputs
-              if output.startswith('feats.')]
-    if stages:
-        feats, result = run_tapped_backbone(model, inputs, stages)
+    taps = sorted(output for output in outputs if parse_tap(output))
+    if taps:
+        feats, result = run_tapped_backbone(model, inputs, taps)
     else:
         feats, result = model.extract_feat(inputs, stage='backbone'), {}
     if 'feats' in outputs:

@@ -26,7 +26,8 @@ class InputPlan:
         num_views: Per model, how many views (0 .. n-1) it must run on. The
             student always runs on view 0, for its own loss.
         outputs: Per model, the outputs to compute besides ``logits``
-            (``pre_logits``, ``feats``, ``feats.<i>``).
+            (``pre_logits``, ``feats``, ``feats.<i>``,
+            ``preact_feats.<i>``, ...).
         fields: The per-sample data fields read (``gt_label``, ...).
     """
 
@@ -45,13 +46,14 @@ class InputPlan:
         self.num_views: Dict[str, int] = dict(student=1, teacher=0)
         self.outputs: Dict[str, set] = dict(student=set(), teacher=set())
         self._farthest_view = {}  # model -> (input name, view, reader)
-        stage_readers = dict(student={}, teacher={})  # stage -> reader
+        stage_readers = dict(student={}, teacher={})  # tap -> reader
         for name, reader in readers.items():
             output = parse_model_output(name)
             if output is None:
                 continue
             model = models[output.model]
-            if output.kind not in available_outputs(model):
+            kind = 'feats' if output.stage is not None else output.kind
+            if kind not in available_outputs(model):
                 raise ValueError(
                     f'{reader} reads {output.model}.{output.output}, which '
                     f'{type(model).__name__} does not expose (it gives '
@@ -59,7 +61,7 @@ class InputPlan:
                     'an ImageClassifier for pre_logits and feats.')
             self.outputs[output.model].add(output.output)
             if output.stage is not None:
-                stage_readers[output.model].setdefault(output.stage, reader)
+                stage_readers[output.model].setdefault(output.output, reader)
             if output.view + 1 > self.num_views[output.model]:
                 self.num_views[output.model] = output.view + 1
                 self._farthest_view[output.model] = (name, output.view,

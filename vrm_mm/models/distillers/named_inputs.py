@@ -7,7 +7,12 @@ Grammar::
                                    head's input, pooled, B x D), feats (the
                                    backbone's last output, B x C x H x W),
                                    feats.<i> (backbone stage i, numbered as
-                                   the backbone's ``out_indices``)
+                                   the backbone's ``out_indices``),
+                                   preact_feats.<i> (stage i before its
+                                   last activation, RepDistiller's
+                                   ``preact``), prenorm_feats.<i> (stage i
+                                   before the norm that follows it: WRN);
+                                   see stage_taps.py
                                view: '' (view 0, the real view),
                                    '_virtual' (view 1), '_virtual2', ...
     gt_label                   class indices, LongTensor B
@@ -36,16 +41,17 @@ DATA_FIELDS = (GT_LABEL, 'sample_idx', 'contrast_idx')
 CONNECTOR_PREFIX = 'connectors.'
 
 _MODEL_OUTPUT = re.compile(r'^(student|teacher)\.'
-                           r'(logits|pre_logits|feats(?:\.(\d+))?)'
+                           r'(logits|pre_logits|feats(?:\.(\d+))?'
+                           r'|(?:preact|prenorm)_feats\.(\d+))'
                            r'(_virtual(\d*))?$')
 
 
 class ModelOutput(NamedTuple):
     """A parsed ``<model>.<output>[<view>]`` name.
 
-    ``output`` is the key of the forward result (``feats.1`` for a stage
-    tap), ``kind`` the output without its stage and ``stage`` the stage
-    index or None.
+    ``output`` is the key of the forward result (``feats.1``,
+    ``preact_feats.1`` for a stage tap), ``kind`` the output without its
+    stage and ``stage`` the stage index or None.
     """
 
     model: str
@@ -70,7 +76,8 @@ def parse_model_output(name: str) -> Optional[ModelOutput]:
     match = _MODEL_OUTPUT.match(name)
     if match is None:
         return None
-    model, output, stage, virtual, number = match.groups()
+    model, output, stage, tap_stage, virtual, number = match.groups()
+    stage = stage if tap_stage is None else tap_stage
     if stage is not None and str(int(stage)) != stage:
         return None  # 'feats.01' names no stage
     if virtual is None:
@@ -121,7 +128,9 @@ def check_input_name(source: object, connector_names: Collection[str],
         raise ValueError(
             f'{where}: unknown input name {name!r}.{hint} Valid names: '
             f'{", ".join(valid)}; feats.<i> reads backbone stage i (e.g. '
-            "'student.feats.1'); the student./teacher. names also end in "
+            "'student.feats.1'), preact_feats.<i> / prenorm_feats.<i> the "
+            'stage before its last activation / norm; the '
+            'student./teacher. names also end in '
             '_virtual, _virtual2, ... for views 1, 2, ... of multi-view '
             'batches; a list of names passes the list of their values.')
 

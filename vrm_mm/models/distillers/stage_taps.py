@@ -1,23 +1,68 @@
-"""Outputs of any backbone stage (``student.feats.<i>``), for any backbone
-that numbers its outputs by ``out_indices`` (mmpretrain's and the CIFAR
-zoo's).
+"""Outputs of any backbone stage, for any backbone that numbers its outputs
+by ``out_indices`` (mmpretrain's and the CIFAR zoo's).
 
-The backbone's ``out_indices`` are widened to the tapped stages only while
-the distiller runs it (:func:`tapped_backbone`); the neck and head get the
-outputs they had before, so classifiers whose neck or head expects only
-the last stage work unchanged, and so does the student on its own
-(``predict``, an exported checkpoint).
+Tap names (``<model>.<tap>`` in the named-input grammar)::
+
+    feats.<i>           stage i's output, as the backbone returns it
+    preact_feats.<i>    stage i before its last activation (RepDistiller's
+                        ``preact=True`` features; the CIFAR zoo and
+                        mmpretrain's ResNets, see backbones/tap_points.py)
+    prenorm_feats.<i>   stage i before the norm that follows it (WRN: the
+                        last stage before its final BN + ReLU)
+
+For ``feats.<i>`` the backbone's ``out_indices`` are widened to the tapped
+stages only while the distiller runs it (:func:`tapped_backbone`); the other
+kinds are filled in by the backbone when requested
+(:func:`~vrm_mm.models.backbones.tap_points.requesting_taps`) and cost
+nothing otherwise. The neck and head get the outputs they had before, so
+classifiers whose neck or head expects only the last stage work unchanged,
+and so does the student on its own (``predict``, an exported checkpoint).
 """
-from contextlib import contextmanager
-from typing import Dict, Iterator, List, Mapping, Sequence, Tuple
+import re
+from contextlib import ExitStack, contextmanager
+from typing import (
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import torch
 from torch import Tensor, nn
 
+from vrm_mm.models.backbones.tap_points import (
+    PREACT,
+    PRENORM,
+    extra_tap_kinds,
+    requesting_taps,
+)
 from vrm_mm.utils.errors import DistillDataError
 
 PROBE_SIZE = 32  # input side of the build-time probe of stage shapes
 _ALL_STAGES = tuple(range(256))  # widen to every stage when probing
+FEATS = 'feats'
+TAP_KINDS = (FEATS, PREACT, PRENORM)
+_TAP = re.compile(r'^(feats|preact_feats|prenorm_feats)\.(0|[1-9]\d*)$')
+
+Tap = Union[int, str]  # a stage index (feats.<i>) or a tap name
+
+
+def parse_tap(tap: Tap) -> Optional[Tuple[str, int]]:
+    """``'preact_feats.2'`` -> ``('preact_feats', 2)``; an int ``i`` is
+    ``feats.<i>``; None for anything else."""
+    if isinstance(tap, int):
+        return FEATS, tap
+    match = _TAP.match(tap) if isinstance(tap, str) else None
+    return None if match is None else (match.group(1), int(match.group(2)))
+
+
+def _tap_name(tap: Tap) -> str:
+    kind, stage = parse_tap(tap)
+    return f'{kind}.{stage}'
 
 
 def _backbone(model: nn.Module, name: str) -> nn.Module:
@@ -48,13 +93,31 @@ def tapped_backbone(model: nn.Module,
         backbone.out_indices = original
 
 
+def _requests(taps: Sequence[Tap]) -> Dict[str, List[int]]:
+    requests = {kind: [] for kind in TAP_KINDS}
+    for tap in taps:
+        kind, stage = parse_tap(tap)
+        requests[kind].append(stage)
+    return requests
+
+
 def run_tapped_backbone(model: nn.Module, inputs: Tensor,
-                        stages: Sequence[int]
+                        taps: Sequence[Tap]
                         ) -> Tuple[Tuple[Tensor, ...], Dict[str, Tensor]]:
-    """The backbone's usual outputs and ``{'feats.<i>': stage i output}``.
+    """The backbone's usual outputs and ``{tap name: tensor}``.
+
+    Args:
+        model: The classifier.
+        inputs: The image batch.
+        taps: Tap names (``'feats.1'``, ``'preact_feats.2'``) or stage
+            indices (``1`` for ``feats.1``).
     """
     original = sorted(model.backbone.out_indices)
-    with tapped_backbone(model, stages) as widened:
+    requests = _requests(taps)
+    extra = {kind: stages for kind, stages in requests.items()
+             if kind != FEATS}
+    with tapped_backbone(model, requests[FEATS]) as widened, \
+            requesting_taps(model.backbone, extra) as sink:
         feats = model.extract_feat(inputs, stage='backbone')
     if len(feats) != len(widened):
         raise DistillDataError(
@@ -62,45 +125,82 @@ def run_tapped_backbone(model: nn.Module, inputs: Tensor,
             f'outputs for out_indices {widened}: a tapped stage does not '
             'exist for this input; read stages it has (feats.<i>).')
     position = {stage: i for i, stage in enumerate(widened)}
-    taps = {f'feats.{stage}': feats[position[stage]] for stage in stages}
-    return tuple(feats[position[stage]] for stage in original), taps
+    result = {f'{FEATS}.{stage}': feats[position[stage]]
+              for stage in requests[FEATS]}
+    for kind, stages in extra.items():
+        for stage in stages:
+            name = f'{kind}.{stage}'
+            if name not in sink:
+                raise DistillDataError(
+                    f'{type(model.backbone).__name__} gave no {name} for '
+                    'this input: the stage does not exist; read stages it '
+                    'has.')
+            result[name] = sink[name]
+    return tuple(feats[position[stage]] for stage in original), result
 
 
-def stage_shapes(model: nn.Module) -> List[Tuple[int, ...]]:
-    """Every stage's output shape (C, H, W) for a PROBE_SIZE input."""
+def stage_shapes(model: nn.Module, kind: str = FEATS
+                 ) -> List[Tuple[int, ...]]:
+    """Every stage's output shape (C, H, W) of one tap kind, for a
+    PROBE_SIZE input."""
     was_training = model.training
     parameter = next(model.parameters(), None)
     probe = torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE,
                         device=None if parameter is None else parameter.device)
     model.eval()  # BatchNorm statistics stay untouched
     try:
-        with torch.no_grad(), tapped_backbone(model, _ALL_STAGES):
-            feats = model.extract_feat(probe, stage='backbone')
+        with torch.no_grad(), ExitStack() as stack:
+            if kind == FEATS:
+                stack.enter_context(tapped_backbone(model, _ALL_STAGES))
+                return [tuple(feat.shape[1:]) for feat in
+                        model.extract_feat(probe, stage='backbone')]
+            sink = stack.enter_context(
+                requesting_taps(model.backbone, {kind: _ALL_STAGES}))
+            model.extract_feat(probe, stage='backbone')
     finally:
         model.train(was_training)
-    return [tuple(feat.shape[1:]) for feat in feats]
+    found = sorted(int(name.split('.')[1]) for name in sink)
+    return [tuple(sink[f'{kind}.{stage}'].shape[1:]) for stage in found]
+
+
+def _offered(backbone: nn.Module) -> str:
+    return ', '.join(f'{kind}.<i>' for kind in
+                     (FEATS, ) + extra_tap_kinds(backbone))
 
 
 def check_stage_taps(model: nn.Module, name: str,
-                     readers: Mapping[int, str]) -> None:
-    """Raise if a tapped stage does not exist, listing the valid ones.
+                     readers: Mapping[Tap, str]) -> None:
+    """Raise if a tap's kind or stage does not exist, listing the valid ones.
 
     Args:
         model: The student or teacher classifier.
         name: ``'student'`` or ``'teacher'``.
-        readers: Stage index -> the loss or connector that reads it.
+        readers: Tap name (or stage index, for ``feats.<i>``) -> the loss
+            or connector that reads it.
     """
     backbone = _backbone(model, name)
-    try:
-        shapes = stage_shapes(model)
-    except Exception:  # noqa: BLE001 - a backbone that cannot take the
-        return  # probe input: run_tapped_backbone checks the first batch
-    for stage, reader in sorted(readers.items()):
-        if stage >= len(shapes):
-            listed = ', '.join(f'{i}: {"x".join(map(str, shape))}'
-                               for i, shape in enumerate(shapes))
+    by_kind: Dict[str, Dict[int, Tuple[str, str]]] = {}
+    for tap, reader in readers.items():
+        kind, stage = parse_tap(tap)
+        if kind != FEATS and kind not in extra_tap_kinds(backbone):
             raise ValueError(
-                f'{reader} reads {name}.feats.{stage}, but '
-                f'{type(backbone).__name__} has stages 0-{len(shapes) - 1} '
-                f'({listed}; C x H x W at a {PROBE_SIZE}x{PROBE_SIZE} '
-                'input).')
+                f'{reader} reads {name}.{_tap_name(tap)}, but '
+                f'{type(backbone).__name__} has no {kind} taps; it has '
+                f'{_offered(backbone)} (pre-activation taps: the CIFAR zoo '
+                "backbones and mmpretrain's ResNets).")
+        by_kind.setdefault(kind, {})[stage] = (reader, _tap_name(tap))
+    for kind, stages in sorted(by_kind.items()):
+        try:
+            shapes = stage_shapes(model, kind)
+        except Exception:  # noqa: BLE001 - a backbone that cannot take the
+            continue  # probe input: run_tapped_backbone checks the batch
+        for stage, (reader, tap) in sorted(stages.items()):
+            if stage >= len(shapes):
+                listed = ', '.join(f'{i}: {"x".join(map(str, shape))}'
+                                   for i, shape in enumerate(shapes))
+                raise ValueError(
+                    f'{reader} reads {name}.{tap}, but '
+                    f'{type(backbone).__name__} has '
+                    f'{"" if kind == FEATS else kind + " "}stages '
+                    f'0-{len(shapes) - 1} ({listed}; C x H x W at a '
+                    f'{PROBE_SIZE}x{PROBE_SIZE} input).')

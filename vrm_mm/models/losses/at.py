@@ -67,6 +67,19 @@ def at_loss(feats_S: Tensor,
     smaller's size by adaptive average pooling first (the released codes'
     handling of unequal sizes). The teacher side gets no gradient.
 
+    The released code (HobbitLong/RepDistiller, distiller_zoo/AT.py,
+    ``Attention``; mdistiller's AT.py is the same), summed over the stages
+    and weighted by ``-b 1000``::
+
+        if s_H > t_H:
+            f_s = F.adaptive_avg_pool2d(f_s, (t_H, t_H))
+        elif s_H < t_H:
+            f_t = F.adaptive_avg_pool2d(f_t, (s_H, s_H))
+        return (self.at(f_s) - self.at(f_t)).pow(2).mean()
+
+        def at(self, f):
+            return F.normalize(f.pow(self.p).mean(1).view(f.size(0), -1))
+
     Args:
         feats_S: Student feature map, ``B x C_S x H x W``.
         feats_T: Teacher feature map, ``B x C_T x H x W``.

@@ -43,7 +43,20 @@ def crd_nce_loss(scores: Tensor, z: float, num_data: int) -> Tensor:
     i.e. ``log h`` for the positive and ``log(1 - h)`` for the negatives,
     ``eps = 1e-7``. The paper writes ``h = s / (s + K / N)`` with the scores
     normalised implicitly; the released code estimates ``Z`` once (see
-    :func:`normalising_constant`).
+    :func:`normalising_constant`). The released ``ContrastLoss``
+    (HobbitLong/RepDistiller, crd/criterion.py), on ``x = s / Z``
+    (crd/memory.py, ``ContrastMemory.forward``)::
+
+        Pn = 1 / float(self.n_data)
+        P_pos = x.select(1, 0)
+        log_D1 = torch.div(P_pos, P_pos.add(m * Pn + eps)).log_()
+        P_neg = x.narrow(1, 1, m)
+        log_D0 = torch.div(P_neg.clone().fill_(m * Pn),
+                           P_neg.add(m * Pn + eps)).log_()
+        loss = - (log_D1.sum(0) + log_D0.view(-1, 1).sum(0)) / bsz
+
+    summed over the two anchor sides (``CRDLoss.forward``: ``s_loss +
+    t_loss``).
 
     Args:
         scores: ``B x (K + 1)`` scores, column 0 the positive.

@@ -56,8 +56,18 @@ class CTKDLoss(nn.Module):
         temperature_module: Config of the temperature module (required).
         loss_weight: Factor applied to the loss. Defaults to 0.9 (CTKD's
             ``-a 0.9``).
-        logit_standardization: Z-score logits first (LSKD, Sun et al.,
-            CVPR 2024, as its CTKD code does). Defaults to False.
+        logit_standardization: Z-score the logits of the KL term (LSKD,
+            Sun et al., CVPR 2024; :func:`standardize_logits`, the released
+            ``normalize``). The temperature module still reads the raw
+            logits, as in LSKD's CTKD code
+            (github.com/sunshangquan/logit-standardization-KD,
+            CTKD/helper/loops.py lines 133-141: ``temp = mlp_net(logit_t,
+            logit_s, cos_value)``, then ``criterion_div(logit_s, logit_t,
+            temp)``, whose ``DistillKL_logit_stand`` in
+            CTKD/distiller_zoo/KD.py computes ``KLDivLoss(reduction=
+            'batchmean')(F.log_softmax(normalize(y_s)/T, dim=1),
+            F.softmax(normalize(y_t)/T, dim=1)) * T * T``). Defaults to
+            False.
     """
 
     def __init__(self,
@@ -83,10 +93,10 @@ class CTKDLoss(nn.Module):
                 "dict(type='CTKDCurriculumHook', epochs=10) to "
                 'custom_hooks; it sets the gradient-reversal lambda from '
                 'the epoch before every iteration.')
+        temperature = self.temperature(preds_S, preds_T, self.grl_lambda)
         if self.logit_standardization:
             preds_S = standardize_logits(preds_S)
             preds_T = standardize_logits(preds_T)
-        temperature = self.temperature(preds_S, preds_T, self.grl_lambda)
         return dict(
             loss_ctkd=self.loss_weight * ctkd_loss(preds_S, preds_T,
                                                    temperature),

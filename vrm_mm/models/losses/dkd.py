@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import check_pair, standardize_logits
+from .utils import at_least_float32, check_pair, standardize_logits
 
 
 def _check_labels(gt_label: Tensor, logits: Tensor) -> None:
@@ -93,8 +93,16 @@ class DKDLoss(nn.Module):
     The paper's warm-up (loss weight ramped linearly over the first 20
     epochs on CIFAR) is not part of this module: a distiller hook ramps
     ``loss_weight``. With ``logit_standardization=True`` both logit rows
-    are z-scored first (LSKD, Sun et al., CVPR 2024, as :class:`KDLoss`);
-    LSKD's DKD runs use temperature 2 and both weights times 9.
+    are z-scored first (LSKD, Sun et al., CVPR 2024, as :class:`KDLoss`,
+    with :func:`standardize_logits`, the released ``normalize``); released
+    (github.com/sunshangquan/logit-standardization-KD,
+    mdistiller/distillers/DKD.py lines 12-39, ``dkd_loss``)::
+
+        logits_student = normalize(logits_student_in) if logit_stand else ...
+        logits_teacher = normalize(logits_teacher_in) if logit_stand else ...
+
+    then mdistiller's DKD on the standardised logits. LSKD's DKD runs use
+    temperature 2 and both weights times 9.
 
     Example config (paper's CIFAR-100 setting)::
 
@@ -128,8 +136,8 @@ class DKDLoss(nn.Module):
 
     def forward(self, preds_S: Tensor, preds_T: Tensor,
                 gt_label: Tensor) -> Tensor:
-        """Return the weighted DKD loss, computed in float32."""
-        preds_S, preds_T = preds_S.float(), preds_T.float()
+        """Return the weighted DKD loss, computed in (at least) float32."""
+        preds_S, preds_T = at_least_float32(preds_S), at_least_float32(preds_T)
         if self.logit_standardization:
             preds_S = standardize_logits(preds_S)
             preds_T = standardize_logits(preds_T)

@@ -38,7 +38,15 @@ def fitnet_loss(feats_S: Tensor, feats_T: Tensor) -> Tensor:
     the mean over all ``B * C * H * W`` elements, as RepDistiller's and
     mdistiller's ``nn.MSELoss()`` (the paper writes half the summed squared
     error, which only rescales the weight). The teacher side gets no
-    gradient.
+    gradient. The released code (HobbitLong/RepDistiller,
+    distiller_zoo/FitNet.py, ``HintLoss``; mdistiller's FitNet.py is the
+    same, ``F.mse_loss(f_s, feature_teacher[...])``)::
+
+        self.crit = nn.MSELoss()
+        loss = self.crit(f_s, f_t)
+
+    with ``f_s`` the output of the regressor ``ConvReg`` (models/util.py:
+    conv, BN, ReLU; here a ``ConvBNReLUConnector``).
 
     Args:
         feats_S: The regressed student hint, any shape.

@@ -5,7 +5,7 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import check_pair, standardize_logits
+from .utils import at_least_float32, check_pair, standardize_logits
 
 
 def kd_loss(preds_S: Tensor,
@@ -37,11 +37,24 @@ class KDLoss(nn.Module):
     """Knowledge distillation loss on logits.
 
     With ``logit_standardization=True`` both logit rows are z-scored
-    (:func:`standardize_logits`) before the temperature, as in LSKD ("Logit
+    (:func:`standardize_logits`, the released ``normalize``: sample std,
+    ``eps`` added to it) before the temperature, as in LSKD ("Logit
     Standardization in Knowledge Distillation", Sun et al., CVPR 2024): the
     student then matches the teacher's logit *relations* rather than their
-    range, and the loss is invariant to shifting or scaling a row. LSKD's
-    paper pairs it with a lower temperature (its base temperature is 2).
+    range, and the loss is invariant to shifting or scaling a row. Released
+    (github.com/sunshangquan/logit-standardization-KD,
+    mdistiller/distillers/KD.py lines 12-19, ``kd_loss``)::
+
+        logits_student = normalize(logits_student_in) if logit_stand else ...
+        logits_teacher = normalize(logits_teacher_in) if logit_stand else ...
+        log_pred_student = F.log_softmax(logits_student / temperature, dim=1)
+        pred_teacher = F.softmax(logits_teacher / temperature, dim=1)
+        loss_kd = F.kl_div(log_pred_student, pred_teacher,
+                           reduction="none").sum(1).mean()
+        loss_kd *= temperature**2
+
+    LSKD's paper pairs it with a lower temperature (its base temperature is
+    2).
 
     Example config (mdistiller's CIFAR weights: CE 0.1, KD 0.9)::
 
@@ -66,8 +79,8 @@ class KDLoss(nn.Module):
         self.logit_standardization = logit_standardization
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Return the weighted KD loss, computed in float32."""
-        preds_S, preds_T = preds_S.float(), preds_T.float()
+        """Return the weighted KD loss, computed in (at least) float32."""
+        preds_S, preds_T = at_least_float32(preds_S), at_least_float32(preds_T)
         if self.logit_standardization:
             preds_S = standardize_logits(preds_S)
             preds_T = standardize_logits(preds_T)

@@ -4,17 +4,13 @@ from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
 
-from .utils import (
-    at_least_float32,
-    check_batch_size,
-    check_pair,
-    safe_normalize,
-)
+from .utils import at_least_float32, check_batch_size, check_pair
 
 
-def _conditional_probabilities(feats: Tensor) -> Tensor:
+def _conditional_probabilities(feats: Tensor, eps: float) -> Tensor:
     """``P[i, j]``: the cosine kernel of row ``i`` to ``j``, rows sum to 1."""
-    unit = safe_normalize(feats, dim=1)
+    # x / (||x|| + eps), as the released code (a zero row stays zero)
+    unit = feats / (torch.linalg.vector_norm(feats, dim=1, keepdim=True) + eps)
     kernel = (unit @ unit.t() + 1) / 2
     return kernel / kernel.sum(dim=1, keepdim=True)
 
@@ -23,7 +19,8 @@ def pkt_loss(feats_S: Tensor, feats_T: Tensor, eps: float = 1e-7) -> Tensor:
     """PKT: match the conditional probabilities of the cosine kernel.
 
     Per network, the rows ``x_i`` of the features are scaled to unit L2
-    norm (a zero row stays zero), ``K = (X X^T + 1) / 2`` (cosines mapped
+    norm, as ``x_i / (||x_i|| + eps)`` (a zero row stays zero),
+    ``K = (X X^T + 1) / 2`` (cosines mapped
     to ``[0, 1]``) and ``P = K / K.sum(1, keepdim=True)``, so that row ``i``
     is the distribution ``p(j | i)``. Then::
 
@@ -34,11 +31,25 @@ def pkt_loss(feats_S: Tensor, feats_T: Tensor, eps: float = 1e-7) -> Tensor:
     positive factor and to orthogonal transforms, so the widths may differ;
     the teacher side gets no gradient.
 
+    This is the released code (HobbitLong/RepDistiller,
+    distiller_zoo/PKT.py, ``PKT.cosine_similarity_loss``, from the authors'
+    passalis/probabilistic_kt; mdistiller's PKT.py is the same)::
+
+        output_net = output_net / (output_net_norm + eps)
+        model_similarity = torch.mm(output_net, output_net.transpose(0, 1))
+        model_similarity = (model_similarity + 1.0) / 2.0
+        model_similarity = model_similarity / torch.sum(
+            model_similarity, dim=1, keepdim=True)
+        loss = torch.mean(target_similarity * torch.log(
+            (target_similarity + eps) / (model_similarity + eps)))
+
+    with the same for the teacher (``target_net``) and ``eps = 1e-7``.
+
     Args:
         feats_S: Student features, ``B x D_S`` (pooled features in the
             paper).
         feats_T: Teacher features, ``B x D_T``.
-        eps: Keeps the logarithm finite.
+        eps: Added to the norms and inside the logarithm.
 
     Returns:
         Scalar loss.
@@ -51,9 +62,10 @@ def pkt_loss(feats_S: Tensor, feats_T: Tensor, eps: float = 1e-7) -> Tensor:
     check_batch_size(feats_S.shape[0], 2, 'the PKT loss')
     # Keep the kernel in float32 (or float64) under AMP.
     with torch.autocast(device_type=feats_S.device.type, enabled=False):
-        prob_S = _conditional_probabilities(at_least_float32(feats_S))
+        prob_S = _conditional_probabilities(at_least_float32(feats_S), eps)
         with torch.no_grad():
-            prob_T = _conditional_probabilities(at_least_float32(feats_T))
+            prob_T = _conditional_probabilities(at_least_float32(feats_T),
+                                                eps)
     return (prob_T * torch.log((prob_T + eps) / (prob_S + eps))).mean()
 
 

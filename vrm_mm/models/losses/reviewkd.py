@@ -59,8 +59,29 @@ def hcl_loss(feats_S: Sequence[Tensor],
     ``MSE`` is the mean over all elements. With the default sizes (4, 2, 1)
     an 8 x 8 level weighs its full, 4 x 4, 2 x 2 and 1 x 1 terms 1, 1/2,
     1/4, 1/8 (over 15/8), a 4 x 4 level its full, 2 x 2 and 1 x 1 terms 1,
-    1/2, 1/4, and a 1 x 1 level is the plain MSE, as in the released code.
-    The teacher side gets no gradient.
+    1/2, 1/4, and a 1 x 1 level is the plain MSE, as in the released code
+    (dvlab-research/ReviewKD, CIFAR-100/model/reviewkd.py, ``hcl``;
+    mdistiller's distillers/ReviewKD.py ``hcl_loss`` is the same)::
+
+        loss = F.mse_loss(fs, ft, reduction='mean')
+        cnt = 1.0
+        tot = 1.0
+        for l in [4,2,1]:
+            if l >=h:
+                continue
+            tmpfs = F.adaptive_avg_pool2d(fs, (l,l))
+            tmpft = F.adaptive_avg_pool2d(ft, (l,l))
+            cnt /= 2.0
+            loss += F.mse_loss(tmpfs, tmpft, reduction='mean') * cnt
+            tot += cnt
+        loss = loss / tot
+        loss_all = loss_all + loss
+
+    The teacher side gets no gradient. The released code feeds it the
+    teacher's pre-activation stage outputs and pooled feature
+    (``teacher(images, is_feat=True, preact=True)``, ``t_features[1:]``,
+    CIFAR-100/train.py lines 222-223): ``teacher.preact_feats.<i>`` and
+    ``teacher.pre_logits``.
 
     Args:
         feats_S: The student's fused features, one per level (the
@@ -77,7 +98,7 @@ def hcl_loss(feats_S: Sequence[Tensor],
     if isinstance(feats_S, Tensor) or isinstance(feats_T, Tensor):
         raise ValueError(
             'ReviewKD compares lists of features, one per level; pass lists '
-            "of names, e.g. feats_T=['teacher.feats.0', ..., "
+            "of names, e.g. feats_T=['teacher.preact_feats.0', ..., "
             "'teacher.pre_logits'], and feats_S='connectors.abf'.")
     feats_S = [_as_map(feat) for feat in feats_S]
     feats_T = [_as_map(feat) for feat in feats_T]
@@ -106,9 +127,10 @@ class ReviewKDLoss(nn.Module):
     """ReviewKD's hierarchical context loss, see :func:`hcl_loss`.
 
     Reads the ABF fusion of the student's stages (an ``ABFConnector``) and
-    the teacher's stages plus its pooled feature, shallow to deep. Example
-    config (ResNet32x4 -> ResNet8x4, weight 5 as the authors' CIFAR-100
-    script; the 20-epoch linear warm-up is a ``DistillLossWarmupHook``)::
+    the teacher's pre-activation stages plus its pooled feature, shallow to
+    deep. Example config (ResNet32x4 -> ResNet8x4, weight 5 as the authors'
+    CIFAR-100 script; the 20-epoch linear warm-up is a
+    ``DistillLossWarmupHook``)::
 
         connectors=dict(abf=dict(
             type='ABFConnector', in_channels=[64, 128, 256, 256],
@@ -118,8 +140,10 @@ class ReviewKDLoss(nn.Module):
         distill_losses=dict(loss_reviewkd=dict(
             type='ReviewKDLoss', loss_weight=5.0,
             inputs=dict(feats_S='connectors.abf',
-                        feats_T=['teacher.feats.0', 'teacher.feats.1',
-                                 'teacher.feats.2', 'teacher.pre_logits'])))
+                        feats_T=['teacher.preact_feats.0',
+                                 'teacher.preact_feats.1',
+                                 'teacher.preact_feats.2',
+                                 'teacher.pre_logits'])))
 
     Args:
         loss_weight: Factor applied to the loss. Defaults to 1.0

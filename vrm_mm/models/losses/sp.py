@@ -33,6 +33,17 @@ def sp_loss(feats_S: Tensor, feats_T: Tensor) -> Tensor:
     network's features and to any orthogonal transform of the flattened
     features; the teacher side gets no gradient.
 
+    This is the released code (HobbitLong/RepDistiller,
+    distiller_zoo/SP.py, ``Similarity.similarity_loss``; mdistiller's SP.py
+    is the same; ``F.normalize`` differs from the zero-row handling here
+    only for rows of norm <= 1e-12)::
+
+        f_s = f_s.view(bsz, -1)
+        G_s = torch.mm(f_s, torch.t(f_s))
+        G_s = torch.nn.functional.normalize(G_s)
+        G_diff = G_t - G_s
+        loss = (G_diff * G_diff).view(-1, 1).sum(0) / (bsz * bsz)
+
     Args:
         feats_S: Student features, ``B x ...`` (a feature map
             ``B x C x H x W`` in the paper).

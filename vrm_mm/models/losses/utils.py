@@ -81,15 +81,50 @@ def tempered_kl(preds_S: Tensor, preds_T: Tensor,
 
 
 def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
-    """Z-score each row: ``(z - mean(z)) / sqrt(var(z) + eps)``.
+    """Z-score each row as LSKD's released code does.
 
-    ``var`` is the population variance over the last dimension. This is
-    ``F.layer_norm`` without affine parameters; the ``eps`` under the root
-    keeps value and gradient finite for constant rows (e.g. a zero-initialised
-    head). The result is invariant to adding a constant to a row and (up to
-    ``eps``) to scaling a row by a positive factor.
+    ``(z - mean(z)) / (eps + std(z))`` over the last dimension, with the
+    sample standard deviation (``n - 1`` in the denominator, torch's default)
+    and ``eps`` added to the standard deviation, not under the root. Released
+    (github.com/sunshangquan/logit-standardization-KD,
+    mdistiller/distillers/KD.py lines 7-10, the same ``normalize`` in DKD.py,
+    MLKD.py and CTKD/distiller_zoo/KD.py)::
+
+        mean = logit.mean(dim=-1, keepdims=True)
+        stdv = logit.std(dim=-1, keepdims=True)
+        return (logit - mean) / (1e-7 + stdv)
+
+    Equal in value and gradient to the released function except on a
+    constant row: there the result is 0 in both, but torch's ``std`` has a
+    NaN gradient, while here the standard deviation's gradient is taken as
+    0 (the gradient stays finite). The result is invariant to adding a
+    constant to a row and (up to ``eps``) to scaling a row by a positive
+    factor.
+
+    Args:
+        logits: ``... x C`` logits, ``C >= 2``.
+        eps: Added to the standard deviation. Defaults to 1e-7 (released).
+
+    Returns:
+        The standardised logits, same shape.
+
+    Raises:
+        ValueError: If a row has fewer than 2 entries (no sample standard
+            deviation exists).
     """
-    return F.layer_norm(logits, logits.shape[-1:], eps=eps)
+    width = logits.shape[-1]
+    if width < 2:
+        raise ValueError(
+            'logit standardisation needs at least 2 classes per row (the '
+            f'sample std divides by C - 1), got shape {tuple(logits.shape)}; '
+            'set logit_standardization=False for this head.')
+    centered = logits - logits.mean(dim=-1, keepdim=True)
+    var = centered.pow(2).sum(dim=-1, keepdim=True) / (width - 1)
+    # sqrt with gradient 0 at a constant row, where torch.std's is NaN
+    tiny = torch.finfo(var.dtype).tiny
+    std = torch.where(var > 0, var.clamp_min(tiny).sqrt(),
+                      torch.zeros_like(var))
+    return centered / (eps + std)
 
 
 def safe_normalize(x: Tensor, dim: int = -1, eps: float = 1e-12) -> Tensor:
