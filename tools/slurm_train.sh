@@ -11,6 +11,8 @@
 # sbatch job (SLURM_JOB_ID set), it requeues the job instead
 # (scontrol requeue), and the requeued job (SLURM_RESTART_COUNT > 0)
 # resumes. Any other exit status is returned as it is.
+# On nodes without GPUs the tasks train on CPU over gloo (tools/train.py
+# reads SLURM_PROCID/SLURM_NTASKS; MASTER_ADDR defaults to the first host).
 set -euo pipefail
 PARTITION=$1
 JOB_NAME=$2

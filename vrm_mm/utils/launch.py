@@ -4,6 +4,7 @@ Both fixes are no-ops on a machine with a GPU, so mmengine's CUDA paths
 (NCCL, ``device_ids``, ``AmpOptimWrapper``) stay untouched there.
 """
 import os
+import subprocess
 import warnings
 
 import torch
@@ -13,17 +14,37 @@ from mmengine.config import Config
 from vrm_mm.models.wrappers import CPUCompatibleDDP
 
 
+def _slurm_env() -> None:
+    """Export torch's ``env://`` variables from Slurm's, as mmengine's
+    ``_init_dist_slurm`` does (without its ``torch.cuda.set_device``):
+    ``RANK`` = ``SLURM_PROCID``, ``WORLD_SIZE`` = ``SLURM_NTASKS``,
+    ``LOCAL_RANK`` = ``SLURM_LOCALID``; ``MASTER_ADDR`` (unless set) the
+    job's first host, ``MASTER_PORT`` (unless set) 29500."""
+    os.environ['RANK'] = os.environ['SLURM_PROCID']
+    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
+    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
+    os.environ.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in os.environ:
+        hosts = subprocess.run(
+            ['scontrol', 'show', 'hostnames', os.environ['SLURM_NODELIST']],
+            capture_output=True, text=True, check=True).stdout.split()
+        os.environ['MASTER_ADDR'] = hosts[0]
+
+
 def prepare_cpu_distributed(cfg: Config, launcher: str) -> None:
-    """Make ``torchrun`` work on a machine without CUDA.
+    """Make ``torchrun`` and ``srun`` work on a machine without CUDA.
 
     mmengine's ``init_dist`` calls ``torch.cuda.set_device`` and its DDP
     wrapper passes ``device_ids``; both fail without a GPU. We initialise a
-    gloo process group first (the Runner then skips its own ``init_dist``) and
-    choose the wrapper that accepts CPU modules.
+    gloo process group first (the Runner then skips its own ``init_dist``;
+    under Slurm from ``SLURM_PROCID``/``SLURM_NTASKS``) and choose the
+    wrapper that accepts CPU modules.
     """
-    if launcher != 'pytorch' or torch.cuda.is_available():
+    if launcher not in ('pytorch', 'slurm') or torch.cuda.is_available():
         return
     if not dist.is_initialized():
+        if launcher == 'slurm':
+            _slurm_env()
         dist.init_process_group(backend='gloo')
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or dict(
