@@ -21,10 +21,14 @@ student as any mmpretrain model::
     inferencer = ImageClassificationInferencer('student.py')
     model = init_model('student.py', 'student.pth')
 
-(``python tools/test.py student.py student.pth`` works as well.) CIFAR
-configs feed RGB arrays (``to_rgb=False``): give the inferencer such arrays
-(``mmcv.imread(path, channel_order='rgb')``), not file names, which it reads
-as BGR.
+(``python tools/test.py student.py student.pth`` works as well.) The
+student config carries its preprocessing (``model.data_preprocessor``: mean,
+std, ``to_rgb``) for images in one channel order, BGR: the order in which
+the inferencer reads a file path and ``mmcv.imread(path)`` an array. A
+student trained on a dataset that decodes RGB arrays itself (CIFAR pickles,
+``FilenameLabelledImages``: no ``LoadImageFromFile`` in its pipeline) gets
+``to_rgb`` flipped and its test set wrapped in ``vrm_mm.BGRArrays``, so that
+``tools/test.py student.py student.pth`` still sees what training saw.
 """
 import argparse
 import os
@@ -37,8 +41,10 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import vrm_mm  # noqa: F401  (safe loading of mmengine checkpoints)
+from vrm_mm.datasets.bgr_arrays import BGRArrays
 from vrm_mm.models.distillers import load_model_cfg
 from vrm_mm.registry import MODELS
+from vrm_mm.utils.checkpoint_fit import load_checkpoint_file
 from vrm_mm.utils.cli import clear_errors
 from vrm_mm.utils.setup_env import our_names, scope_qualified
 
@@ -47,6 +53,9 @@ PREFIX = 'student.'
 TRAIN_ONLY_KEYS = ('train_dataloader', 'train_pipeline', 'train_cfg',
                    'optim_wrapper', 'param_scheduler', 'auto_scale_lr',
                    'custom_hooks', 'resume', 'load_from', 'work_dir')
+# default hooks that tools/train.py adds for --resume only
+TRAIN_ONLY_HOOKS = ('OwnWorkDirHook', 'ExperimentIdentityHook')
+LOAD_FROM_FILE = 'LoadImageFromFile'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -91,28 +100,75 @@ def check_loads(student: Dict[str, torch.Tensor], cfg: Config) -> None:
             f'{result.unexpected_keys[:5]}.')
 
 
+def _type_name(node) -> str:
+    return str(node.get('type', '')).split('.')[-1] if isinstance(
+        node, dict) else ''
+
+
+def decodes_rgb(dataset: Optional[dict]) -> bool:
+    """Whether ``dataset`` hands over arrays it decoded itself, in RGB
+    (CIFAR pickles), rather than reading files with ``LoadImageFromFile``
+    (mmcv: BGR)."""
+    if not isinstance(dataset, dict) or 'pipeline' not in dataset:
+        return False
+    return not any(_type_name(step) == LOAD_FROM_FILE
+                   for step in dataset['pipeline'])
+
+
+def bgr_input(preprocessor: dict, loaders: Dict[str, dict]) -> None:
+    """Make a student that was fed RGB arrays take BGR images: flip
+    ``to_rgb`` and wrap the (3-channel) test sets in ``BGRArrays``."""
+    datasets = [loader.get('dataset') for loader in loaders.values()
+                if isinstance(loader, dict)]
+    if len(preprocessor.get('mean') or ()) != 3 or not datasets or not all(
+            decodes_rgb(dataset) for dataset in datasets):
+        return
+    preprocessor['to_rgb'] = not preprocessor.get('to_rgb', False)
+    # val and test may be one dict (test_dataloader = val_dataloader)
+    for loader in {id(loader): loader for loader in loaders.values()
+                   }.values():
+        dataset = loader['dataset']
+        loader['dataset'] = dict(type=f'vrm_mm.{BGRArrays.__name__}',
+                                 pipeline=dataset['pipeline'],
+                                 dataset=dict(dataset, pipeline=[]))
+
+
 def student_config(cfg: Config, checkpoint: str) -> Config:
     """The standalone config of ``cfg``'s student (see the module doc)."""
     model = dict(load_model_cfg(cfg.model.student, 'student'))
     preprocessor = cfg.model.get('data_preprocessor',
                                  cfg.get('data_preprocessor'))
-    if preprocessor is not None:
-        preprocessor = dict(preprocessor)
-        # one view at test time: mmpretrain's own preprocessor is the same
-        if preprocessor.get('type') == 'MultiViewClsDataPreprocessor':
-            preprocessor['type'] = 'ClsDataPreprocessor'
-        model['data_preprocessor'] = preprocessor
     kept = {
         key: value
         for key, value in cfg.to_dict().items()
         if key not in TRAIN_ONLY_KEYS and key not in ('model',
                                                       'data_preprocessor')
     }
+    if preprocessor is not None:
+        preprocessor = dict(preprocessor)
+        # one view at test time: mmpretrain's own preprocessor is the same
+        if preprocessor.get('type') == 'MultiViewClsDataPreprocessor':
+            preprocessor['type'] = 'ClsDataPreprocessor'
+        bgr_input(preprocessor, {
+            key: kept[key]
+            for key in ('val_dataloader', 'test_dataloader')
+            if isinstance(kept.get(key), dict)
+        })
+        model['data_preprocessor'] = preprocessor
+    hooks = kept.get('default_hooks')
+    if isinstance(hooks, dict):
+        kept['default_hooks'] = {
+            name: hook
+            for name, hook in hooks.items()
+            if _type_name(hook) not in TRAIN_ONLY_HOOKS
+        }
     kept.update(model=model, data_preprocessor=preprocessor)
     standalone = scope_qualified(kept, our_names())
     standalone.update(
         default_scope='mmpretrain',
-        custom_imports=dict(imports=['vrm_mm'], allow_failed_imports=False),
+        custom_imports=dict(
+            imports=['vrm_mm', BGRArrays.__module__],
+            allow_failed_imports=False),
         load_from=osp.abspath(checkpoint))
     return Config(standalone)
 
@@ -120,8 +176,7 @@ def student_config(cfg: Config, checkpoint: str) -> Config:
 def export(checkpoint_path: str, out: str,
            config: Optional[str] = None) -> str:
     """Write the student checkpoint; returns a one-line summary."""
-    checkpoint = torch.load(
-        checkpoint_path, map_location='cpu', weights_only=True)
+    checkpoint = load_checkpoint_file(checkpoint_path)
     if not isinstance(checkpoint, dict) or 'state_dict' not in checkpoint:
         raise ValueError(f'{checkpoint_path} is not an mmengine checkpoint '
                          '(no `state_dict`).')

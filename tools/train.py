@@ -12,13 +12,18 @@ from mmengine.runner import Runner
 from vrm_mm.registry import RUNNERS
 from vrm_mm.utils.cli import clear_errors
 from vrm_mm.utils.default_hooks import drop_disabled_hooks
+from vrm_mm.utils.dist import release_ddp
 from vrm_mm.utils.errors import VrmMmError
 from vrm_mm.utils.launch import (
     close_distributed,
     disable_amp_without_gpu,
     prepare_cpu_distributed,
 )
-from vrm_mm.utils.resume import find_resumable_checkpoint, make_resume_exact
+from vrm_mm.utils.resume import (
+    add_resume_guards,
+    find_resumable_checkpoint,
+    make_resume_exact,
+)
 from vrm_mm.utils.run_guards import add_run_guards
 from vrm_mm.utils.tool_config import (
     add_common_args,
@@ -26,6 +31,7 @@ from vrm_mm.utils.tool_config import (
     read_config,
     set_work_dir,
 )
+from vrm_mm.utils.work_dir import checkpoint_dir_of
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -57,10 +63,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     disable_amp_without_gpu(cfg)
 
-    if args.resume == 'auto':
-        # newest checkpoint that loads; a corrupted latest one is skipped
+    if args.resume == 'auto' or (args.resume is None and cfg.get('resume')
+                                 and not cfg.get('load_from')):
+        # newest checkpoint of this work_dir that loads (a corrupted latest
+        # one is skipped); one named by another work_dir's records is not
         cfg.resume = True
-        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir,
+                                                  checkpoint_dir_of(cfg))
         if cfg.load_from is None:
             print(f'vrm_mm: no checkpoint in {cfg.work_dir} to resume from; '
                   'training from the start.')
@@ -83,6 +92,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         print(f'vrm_mm: --resume is not exact: {not_exact}.')
 
     cfg.launcher = args.launcher
+    add_resume_guards(cfg)  # own work_dir and experiment only
     drop_disabled_hooks(cfg)
     add_run_guards(cfg)  # preemption checkpoint, unreadable samples
     prepare_cpu_distributed(cfg, args.launcher)
@@ -106,6 +116,7 @@ def main(argv=None) -> None:
     # data files; anything else is a bug and keeps its traceback
     with clear_errors('training', (FileNotFoundError, VrmMmError)):
         runner.train()
+    release_ddp(runner)  # else the group outlives close_distributed
     close_distributed()
 
 

@@ -142,18 +142,19 @@ def test_single_view_batch_for_a_virtual_view_loss(data, tmp_path):
 
 
 def test_last_batch_of_one_sample_for_vrm(data, tmp_path):
-    # 16 images in batches of 5 without drop_last: the 4th batch has 1
+    # 16 images in batches of 5 without drop_last: the 4th batch has 1;
+    # known before the first iteration (PreflightHook), not at epoch end
     work_dir = str(tmp_path / 'work')
     result = cli_train(work_dir, data, 'train_dataloader.batch_size=5',
                        'train_dataloader.drop_last=False')
     assert result.returncode == 1, result.stderr[-3000:]
     assert 'Traceback' not in result.stderr
-    # the loss's own message, prefixed with the loss that raised it
-    assert 'training failed: DistillDataError: loss_vrm (VRMLoss): ' in (
-        result.stderr)
-    for hint in ('at least 2 samples', 'B=1', 'drop_last=True',
-                 'larger batch'):
+    assert ('training failed: PreflightError: loss_vrm (VRMLoss) needs at '
+            'least 2 samples per batch, but the last batch of every epoch '
+            'has 1') in result.stderr
+    for hint in ('drop_last=True', 'batch size'):
         assert hint in result.stderr
+    assert 'Epoch(train)' not in result.stdout + result.stderr
     assert checkpoints(work_dir) == []
 
 

@@ -131,5 +131,73 @@ def test_export_refuses_unsafe_files(tmp_path):
     result = run(['tools/export_student.py', str(path),
                   str(tmp_path / 'out.pth')])
     assert result.returncode == 1
-    assert 'Weights only load failed' in result.stderr
+    assert (f'{path} holds Python objects other than tensors and plain '
+            'containers, which could run code') in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_export_of_a_truncated_checkpoint_names_the_file(trained, tmp_path):
+    with open(osp.join(trained['work_dir'], 'epoch_1.pth'), 'rb') as f:
+        data = f.read()
+    path = str(tmp_path / 'torn.pth')
+    with open(path, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    result = run(['tools/export_student.py', path,
+                  str(tmp_path / 'out.pth')])
+    assert result.returncode == 1
+    assert (f'{path} is not a readable checkpoint, truncated or corrupt'
+            in result.stderr)
+    assert 'Traceback' not in result.stderr
+    assert not osp.exists(tmp_path / 'out.pth')
+
+
+def test_tool(config: str, checkpoint: str, trained: dict, work_dir: str):
+    return run(['tools/test.py', config, checkpoint, '--work-dir', work_dir,
+                '--cfg-options',
+                f'test_dataloader.dataset.data_root={trained["root"]}'])
+
+
+def assert_refused(result, *fragments: str) -> None:
+    """tools/test.py stopped before testing: one line, no metric."""
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    assert 'accuracy/top1' not in result.stdout + result.stderr
+    line = next(line for line in result.stderr.splitlines()
+                if 'loading the checkpoint failed' in line)
+    for fragment in fragments:
+        assert fragment in line
+
+
+test_tool.__test__ = False  # a helper, not a test
+
+
+def test_test_tool_names_the_pairing_that_fits(trained, tmp_path):
+    ckpt = osp.join(trained['work_dir'], 'epoch_1.pth')
+    out = str(tmp_path / 'student.pth')
+    assert run(['tools/export_student.py', ckpt, out]).returncode == 0
+    work_dir = str(tmp_path / 'test')
+
+    # the distiller checkpoint with a plain classifier's config
+    assert_refused(
+        test_tool(BASE_CONFIG, ckpt, trained, work_dir),
+        f'{ckpt} is a distillation checkpoint (student.* weights), but '
+        f'{BASE_CONFIG} builds a plain classifier: test it with the '
+        'distiller config', f'python tools/export_student.py {ckpt}')
+    # the exported student with the distiller's config
+    assert_refused(
+        test_tool(trained['config'], out, trained, work_dir),
+        f'{out} holds a plain classifier', f"{trained['config']} is a "
+        f'distiller config: test it with its own config, '
+        f'{tmp_path / "student.py"}')
+    # the exported student with another architecture's config
+    assert_refused(
+        test_tool(BASE_CONFIG, out, trained, work_dir),
+        f'{out} does not fit the model of {BASE_CONFIG} (missing: '
+        'backbone.', 'test it with the config it was trained with')
+
+    # the pairings that fit
+    for config, checkpoint in ((trained['config'], ckpt),
+                               (str(tmp_path / 'student.py'), out)):
+        result = test_tool(config, checkpoint, trained, work_dir)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert 'accuracy/top1' in result.stdout.splitlines()[-1]

@@ -2,6 +2,7 @@
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -48,7 +49,11 @@ def test_train_two_epochs_saves_checkpoints(trained):
     work_dir, _, result = trained
     for name in ('epoch_1.pth', 'epoch_2.pth', 'last_checkpoint'):
         assert osp.isfile(osp.join(work_dir, name)), name
-    assert 'Epoch(train) [2]' in result.stdout + result.stderr
+    log = result.stdout + result.stderr
+    assert 'Epoch(train) [2]' in log
+    # both top-1 figures the literature reports, whatever the config's hooks
+    assert re.search(r'accuracy/top1: last [0-9.]+ \(epoch 2\), best '
+                     r'[0-9.]+ \(epoch [12]\)', log), log[-3000:]
     # our checkpoints load under torch's safe (weights_only) unpickler
     checkpoint = torch.load(
         osp.join(work_dir, 'epoch_2.pth'), weights_only=True)
@@ -141,3 +146,56 @@ def test_resume_skips_a_corrupted_latest_checkpoint(trained, tmp_path):
     assert 'Skipping unreadable checkpoint' in log
     assert 'resumed epoch: 1' in log
     assert 'Epoch(train) [2]' in log
+
+
+def test_tool(checkpoint: str, root: str, work_dir: str, *options: str):
+    return run_tool([
+        sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
+        work_dir, '--cfg-options', *data_options(root), *options])
+
+
+test_tool.__test__ = False  # a helper, not a test
+
+
+def assert_one_line(result, fragment: str) -> None:
+    """Stopped with one line holding ``fragment``; no metric printed."""
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    assert 'accuracy/top1' not in result.stdout + result.stderr
+    assert len([line for line in result.stderr.splitlines()
+                if fragment in line]) == 1, result.stderr[-3000:]
+
+
+def test_test_tool_rejects_an_unreadable_checkpoint(trained, tmp_path):
+    work_dir, root, _ = trained
+    truncated = str(tmp_path / 'truncated.pth')
+    with open(osp.join(work_dir, 'epoch_2.pth'), 'rb') as f:
+        data = f.read()
+    with open(truncated, 'wb') as f:  # a torn copy
+        f.write(data[:len(data) // 2])
+    assert_one_line(test_tool(truncated, root, str(tmp_path)),
+                    f'{truncated} is not a readable checkpoint, truncated '
+                    'or corrupt')
+    assert_one_line(test_tool(work_dir, root, str(tmp_path)),
+                    f'{work_dir} is a directory: give a checkpoint file in '
+                    'it')
+
+
+def test_test_tool_rejects_a_checkpoint_of_another_head(trained, tmp_path):
+    work_dir, root, _ = trained
+    result = test_tool(osp.join(work_dir, 'epoch_2.pth'), root,
+                       str(tmp_path), 'model.head.num_classes=3',
+                       'model.data_preprocessor.num_classes=3')
+    assert_one_line(result, 'head.fc.weight (2, 120) != (3, 120)')
+    assert 'test it with the config it was trained with' in result.stderr
+
+
+def test_test_tool_checks_the_test_labels(trained, tmp_path):
+    work_dir, root, _ = trained
+    ann_file = tmp_path / 'test.txt'
+    ann_file.write_text('class0/0.png 0\nclass1/0.png 5\n')
+    result = test_tool(osp.join(work_dir, 'epoch_2.pth'), root,
+                       str(tmp_path),
+                       f'test_dataloader.dataset.ann_file={ann_file}')
+    assert_one_line(result, 'PreflightError: The test set has label 5 (')
+    assert 'model.head.num_classes=2' in result.stderr

@@ -3,13 +3,16 @@
 Cluster schedulers signal a job before they kill it: Slurm sends SIGTERM on
 preemption or ``scancel`` (then SIGKILL after ``KillWait``, 30 s by
 default) and, with ``--signal=USR1@120``, SIGUSR1 two minutes before the time
-limit. ``tools/train.py`` adds :class:`PreemptionHook` to every run.
+limit. A user stops a run with Ctrl-C (SIGINT): the first one stops it as
+SIGTERM does, a second one aborts at once. ``tools/train.py`` adds
+:class:`PreemptionHook` to every run.
 """
 import atexit
 import functools
 import os
 import os.path as osp
 import signal
+import sys
 import threading
 from typing import Callable, Optional, Sequence
 
@@ -20,6 +23,8 @@ from mmengine.runner import EpochBasedTrainLoop, Runner
 
 from vrm_mm.registry import HOOKS
 from vrm_mm.utils.atomic_save import atomic_write_bytes
+from vrm_mm.utils.dist import release_ddp
+from vrm_mm.utils.launch import close_distributed
 
 # sysexits.h EX_TEMPFAIL, "a temporary failure: the user is invited to retry
 # later". Distinct from 1 (our clear errors, Python's tracebacks), 2
@@ -55,7 +60,7 @@ def _stop_workers(loader) -> None:
 
 @HOOKS.register_module()
 class PreemptionHook(Hook):
-    """On SIGTERM or SIGUSR1: finish the iteration, save, exit with 75.
+    """On SIGTERM, SIGUSR1 or Ctrl-C: finish the iteration, save, exit 75.
 
     The signal handler only sets a flag. After each training iteration the
     flag is all-reduced (max) over the ranks, so that all ranks stop after
@@ -72,7 +77,11 @@ class PreemptionHook(Hook):
     whole process group (as Slurm does) does not kill them mid-batch.
     Under a launcher that sets ``VRM_MM_EXIT_STATUS_FILE`` (torchrun via
     ``tools/dist_train.sh``, which would report 75 as a crash) the ranks
-    exit 0 and the status goes to that file.
+    exit 0 and the status goes to that file. A SIGINT once a stop was
+    requested (Ctrl-C twice) kills the process at once by SIGINT (exit
+    130 in a shell), without saving: the checkpoints already written are
+    complete (atomic saves). Before exiting, the process group is
+    destroyed (see :func:`~vrm_mm.utils.launch.close_distributed`).
     Costs one 1-element all-reduce per iteration under DDP.
 
     Example config (``tools/train.py`` adds the default)::
@@ -81,13 +90,13 @@ class PreemptionHook(Hook):
 
     Args:
         signals: names of the signals that request the stop.
-            Defaults to ``('SIGTERM', 'SIGUSR1')``.
+            Defaults to ``('SIGTERM', 'SIGUSR1', 'SIGINT')``.
         exit_code: the exit status after the save. Defaults to 75.
     """
 
     priority = 'LOWEST'  # after the logger and CheckpointHook
 
-    def __init__(self, signals=('SIGTERM', 'SIGUSR1'),
+    def __init__(self, signals=('SIGTERM', 'SIGUSR1', 'SIGINT'),
                  exit_code: int = EXIT_RESUME) -> None:
         unknown = [name for name in signals
                    if not isinstance(getattr(signal, str(name), None),
@@ -104,6 +113,14 @@ class PreemptionHook(Hook):
     def _handle(self, signum, frame) -> None:
         if self.received is None:
             self.received = signum
+            if signum == signal.SIGINT:
+                print('PreemptionHook: SIGINT received: finishing the '
+                      'iteration, then saving; press Ctrl-C again to abort '
+                      'at once without saving.', file=sys.stderr, flush=True)
+        elif signum == signal.SIGINT:
+            # a second Ctrl-C: die by SIGINT, as an unhandled one would
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
 
     def before_train(self, runner: Runner) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -120,6 +137,9 @@ class PreemptionHook(Hook):
 
     def after_train(self, runner: Runner) -> None:
         _stop_workers(runner.train_dataloader)
+        self._restore_handlers()
+
+    def _restore_handlers(self) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous = {}
@@ -172,6 +192,14 @@ class PreemptionHook(Hook):
             f'{meta["iter"]} (epoch {runner.epoch + 1}) and saved {path}. '
             f'Exiting with status {self.exit_code}: continue with '
             'tools/train.py CONFIG --resume.')
+        # The SystemExit below skips tools/train.py's own close_distributed:
+        # left to the interpreter's exit, a gloo worker thread can abort
+        # the rank ("terminate called without an active exception", see
+        # release_ddp). Freeing DDP and destroying the group joins those
+        # threads while the interpreter still runs.
+        release_ddp(runner)
+        close_distributed()
+        self._restore_handlers()
         status_file = os.environ.get(STATUS_FILE_ENV)
         if not status_file:
             raise SystemExit(self.exit_code)
