@@ -15,7 +15,7 @@
 # configs/README.md).
 _base_ = [
     '../../_base_/distillers/mlkd.py',
-    '../../_base_/datasets/imagenet_bs64_vrm.py',
+    '../../_base_/datasets/imagenet_bs64_mlkd.py',
     '../../_base_/schedules/imagenet_bs512_100e.py',
     '../../_base_/default_runtime.py',
 ]
@@ -28,15 +28,3 @@ model = dict(
         temperatures=(1.0, 3.0, 5.0, 2.0, 6.0), virtual_ce_weight=0.5,
         loss_weight=0.5)),
     student_loss_weight=0.5)
-
-# MLKD's strong view (mdistiller/dataset/imagenet.py lines 271-292): the
-# dataset base's RandomResizedCrop 224 + flip, then the released
-# RandAugment + Cutout (the base's arrays are BGR)
-train_pipeline = [
-    dict(type='RealVirtualViews', view_transforms=step.view_transforms,
-         virtual_transforms=[
-             dict(type='MLKDStrongAugment', channel_order='bgr')])
-    if step.type == 'RealVirtualViews' else step
-    for step in _base_.train_pipeline
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

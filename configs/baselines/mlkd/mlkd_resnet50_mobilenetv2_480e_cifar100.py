@@ -9,7 +9,7 @@
 # epochs that every other method runs, for the like-for-like comparison.
 _base_ = [
     '../../_base_/distillers/mlkd.py',
-    '../../_base_/datasets/cifar100_bs64_vrm.py',
+    '../../_base_/datasets/cifar100_bs64_mlkd.py',
     '../../_base_/schedules/cifar100_bs64_240e.py',
     '../../_base_/default_runtime.py',
 ]
@@ -22,14 +22,3 @@ model = dict(
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 # line 11 (SOLVER.EPOCHS); the milestones stay 150/180/210 (line 13)
 train_cfg = dict(max_epochs=480)
-
-# MLKD's strong view (mdistiller/dataset/cifar100.py lines 321-342): the
-# dataset base's RandomCrop 32 pad 4 + flip, then the released RandAugment
-# + Cutout
-train_pipeline = [
-    dict(type='RealVirtualViews', view_transforms=step.view_transforms,
-         virtual_transforms=[dict(type='MLKDStrongAugment')])
-    if step.type == 'RealVirtualViews' else step
-    for step in _base_.train_pipeline
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
