@@ -12,6 +12,7 @@ import subprocess
 import sys
 from typing import Dict, Iterator, List
 
+import pytest
 import torch
 import torch.utils.data._utils as worker_utils
 from conftest import REPO_ROOT, write_image_folder
@@ -99,6 +100,20 @@ def train_in_process(config: str, work_dir: str, *options: str,
     argv += ['--cfg-options', f'experiment_name={name}', *options]
     with one_thread():
         TRAIN_TOOL.main(argv)
+
+
+def stopped_before_training(capsys, work_dir: str, *options: str,
+                            config: str = CONFIG) -> str:
+    """Run ``tools/train.py`` in this process: it must exit 1 before the
+    first iteration, with no traceback and no checkpoint. Its stderr."""
+    with pytest.raises(SystemExit) as stop:
+        train_in_process(config, work_dir, *options)
+    assert stop.value.code == 1
+    out, err = capsys.readouterr()
+    assert 'Traceback' not in err
+    assert 'Epoch(train)' not in out + err
+    assert not glob.glob(osp.join(work_dir, '**', '*.pth'), recursive=True)
+    return err
 
 
 def run_tool(args: List[str], **env_vars: str) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ from reliability_helpers import (
     data_options,
     prepare_data,
     run_tool,
-    train_in_process,
+    stopped_before_training,
 )
 
 from vrm_mm.utils.cli import TRACEBACK_ENV
@@ -37,14 +37,7 @@ def no_traceback_env(monkeypatch):
 def clear_error(capsys, work_dir: str, *options: str,
                 config: str = CONFIG) -> str:
     """Run the tool, check it stopped cleanly before training; the error."""
-    with pytest.raises(SystemExit) as stop:
-        train_in_process(config, work_dir, *options)
-    assert stop.value.code == 1
-    out, err = capsys.readouterr()
-    assert 'Traceback' not in err
-    assert 'Epoch(train)' not in out + err
-    assert not glob.glob(osp.join(work_dir, '**', '*.pth'), recursive=True)
-    return err
+    return stopped_before_training(capsys, work_dir, *options, config=config)
 
 
 def test_missing_teacher_checkpoint(data, tmp_path, capsys):

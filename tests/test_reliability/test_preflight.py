@@ -1,7 +1,6 @@
 """What the config, the data and the model tell before the first iteration
 stops ``tools/train.py`` with one line, no step trained and nothing saved
 (``PreflightHook``)."""
-import glob
 import os.path as osp
 from types import SimpleNamespace
 
@@ -14,6 +13,7 @@ from reliability_helpers import (
     CONFIG,
     data_options,
     prepare_data,
+    stopped_before_training,
     train_in_process,
 )
 from torch.utils.data import DataLoader, DistributedSampler
@@ -47,13 +47,7 @@ def no_traceback_env(monkeypatch):
 def preflight_error(capsys, work_dir: str, *options: str,
                     config: str = CONFIG) -> str:
     """Run the tool; it must stop before the first iteration, one line."""
-    with pytest.raises(SystemExit) as stop:
-        train_in_process(config, work_dir, *options)
-    assert stop.value.code == 1
-    out, err = capsys.readouterr()
-    assert 'Traceback' not in err
-    assert 'Epoch(train)' not in out + err
-    assert not glob.glob(osp.join(work_dir, '**', '*.pth'), recursive=True)
+    err = stopped_before_training(capsys, work_dir, *options, config=config)
     lines = [line for line in err.splitlines() if 'PreflightError' in line]
     assert len(lines) == 1, err
     return lines[0]
