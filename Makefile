@@ -16,6 +16,8 @@ $(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
 	$(BIN)/pip install -r requirements/runtime.txt -r requirements/tests.txt
 	# 20 real CIFAR-100/10 and ImageNet test images for the data tests
 	$(BIN)/pip install --no-deps foolbox==3.3.4
+	# `mim train vrm_mm ...` (requirements/tests.txt says why --no-deps)
+	$(BIN)/pip install --no-deps openmim==0.3.9
 	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

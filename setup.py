@@ -3,8 +3,25 @@
 install_requires holds honest ranges for users (install your CUDA torch
 first); the pinned, reproducible CPU/CI environment is
 requirements/runtime.txt.
+
+Like every OpenMMLab codebase, the package carries its configs, tools and
+model index in ``vrm_mm/.mim`` for openmim (``mim train vrm_mm CONFIG``)
+and mmengine (``vrm_mm::vrm/...py``): a wheel or a non-editable install
+gets copies of ``configs/``, ``tools/`` and ``model-index.yml``; an editable
+install (``pip install -e .``) gets relative symlinks to them in the
+source tree (git-ignored), so edits show at once.
 """
+import os
+import os.path as osp
+import shutil
+import sys
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = osp.dirname(osp.abspath(__file__))
+# what openmim and mmengine look for in <package>/.mim
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 
 def _version() -> str:
@@ -13,6 +30,53 @@ def _version() -> str:
         exec(f.read(), scope)
     return scope['__version__']
 
+
+def _remove(path: str) -> None:
+    if osp.islink(path) or osp.isfile(path):
+        os.remove(path)
+    elif osp.isdir(path):
+        shutil.rmtree(path)
+
+
+def add_mim_files(mim_dir: str, mode: str) -> None:
+    """Put ``MIM_FILES`` into ``mim_dir``: copies or relative symlinks.
+
+    ``mode`` is ``'copy'`` (wheels, sdists, ``pip install .``) or
+    ``'symlink'`` (editable installs).
+    """
+    os.makedirs(mim_dir, exist_ok=True)
+    for name in MIM_FILES:
+        src = osp.join(HERE, name)
+        if not osp.exists(src):
+            raise FileNotFoundError(
+                f'{src} is missing: the vrm_mm package ships it in '
+                'vrm_mm/.mim; build from a full checkout or sdist.')
+        dst = osp.join(mim_dir, name)
+        _remove(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_dir), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(src, dst)
+
+
+class BuildPyWithMim(build_py):
+    """build_py that adds ``vrm_mm/.mim`` (copied into the build, or linked
+    in the source tree for an editable install)."""
+
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            add_mim_files(osp.join(HERE, 'vrm_mm', '.mim'), 'symlink')
+        else:
+            add_mim_files(osp.join(self.build_lib, 'vrm_mm', '.mim'), 'copy')
+
+
+# setuptools < 64 installs `-e` with `setup.py develop`, without build_py
+if 'develop' in sys.argv:
+    add_mim_files(osp.join(HERE, 'vrm_mm', '.mim'), 'symlink')
 
 setup(
     name='vrm_mm',
@@ -23,6 +87,7 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     packages=find_packages(include=['vrm_mm', 'vrm_mm.*']),
+    cmdclass={'build_py': BuildPyWithMim},
     python_requires='>=3.9',
     install_requires=[
         'torch>=2.1',

@@ -4,14 +4,17 @@
                                   [--ablations] [--quick] [--epochs N]
                                   [--variant bs32|mag2|ops3|cutout|...]
 
-Protocol (benchmarks.md section 1): teacher ResNet20 trained once on 55k
+Protocol (docs/benchmarks.md section 1): teacher ResNet20 trained once on 55k
 training images; every student is a ResNet8 trained on a 5k training subset
 with the same schedule, optimizer, augmentation and seed list; the "best"
 epoch is picked on a validation slice of the training split and reported,
 with the last epoch, on the official test split. Runs are resumable parts:
-a finished (method, seed) is never re-run; results accumulate in
-benchmarks/results/accuracy[_quick]_runs.json and the summary (JSON,
-Markdown, PNG) is rewritten after every run. Every student run records
+a finished (method, seed) is never re-run; each finished run is saved as
+its own file, benchmarks/results/runs/accuracy[_quick|_NAME]/
+<run>_<config digest>.json (benchmarks/run_store.py), and the summary
+(JSON, Markdown, PNG) is made from all of them by ``summarise`` and
+rewritten after every run, so parts that run in parallel (each with its
+own methods or seeds) keep every run. Every student run records
 its validation-slice and train-subset accuracy per epoch (``val_curve``,
 ``train_curve``: TrainSubsetAccuracyHook, 1000 un-augmented training
 images); ``--variant`` runs (benchmarks/accuracy_variants.py) are kept as
@@ -32,26 +35,21 @@ import sys
 import time
 
 import numpy as np
+import run_store
+from accuracy_methods import ABLATIONS, MAIN_TABLE, METHODS, STUDENT_CONFIG
+from accuracy_variants import VARIANTS
+from bench_meta import machine_metadata
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO_ROOT = osp.dirname(HERE)
-sys.path.insert(0, HERE)
-
-from accuracy_methods import (  # noqa: E402
-    ABLATIONS,
-    MAIN_TABLE,
-    METHODS,
-    STUDENT_CONFIG,
-)
-from accuracy_variants import VARIANTS  # noqa: E402
-from bench_meta import machine_metadata  # noqa: E402
-
 RESULTS = osp.join(HERE, 'results')
 TEACHER_CONFIG = osp.join(HERE, 'configs', 'fmnist_teacher_resnet20.py')
 # train accuracy per epoch of every student run, on a fixed 1000-image subset
 TRAIN_SUBSET_HOOK = dict(type='TrainSubsetAccuracyHook', num_samples=1000)
 # beside config.py in a run's folder: the digest of the config it ran
 DIGEST_FILE = 'config_digest'
+# seconds between two looks at the running subprocesses
+POLL_S = 2.0
 
 
 def config_digest(cfg) -> str:
@@ -84,9 +82,9 @@ def stale_message(keys: list, where: str, work_root: str) -> str:
             'of another config of the method (or one recorded before runs '
             'kept their config digest); a table must not mix it with runs '
             'of the current configs. Start a fresh set with --set NAME (it '
-            'trains its own teacher), or delete those runs from '
-            f'benchmarks/results/ and their folders under {work_root} to '
-            'train them here.')
+            'trains its own teacher), or delete those runs\' files from '
+            'benchmarks/results/runs/ and their folders under '
+            f'{work_root} to train them here.')
 
 
 def run_one(config_path: str, out_path: str) -> None:
@@ -127,6 +125,12 @@ def scalar_curve(work_dir: str, key: str) -> list:
                 if key in record and 'lr' not in record:
                     points[int(record['step'])] = record[key]
     return [points[k] for k in sorted(points)]
+
+
+def run_command(config_path: str, result_path: str) -> list:
+    """The command that trains one run in a subprocess: this script's
+    ``--run-one``."""
+    return [sys.executable, __file__, '--run-one', config_path, result_path]
 
 
 def run_method(name: str) -> str:
@@ -170,9 +174,8 @@ class Run:
             env['OMP_NUM_THREADS'] = str(threads)
         self.log = open(self.log_path, 'w')
         self.process = subprocess.Popen(
-            [sys.executable, __file__, '--run-one', config_path,
-             self.result_path], cwd=REPO_ROOT, stdout=self.log,
-            stderr=self.log, env=env)
+            run_command(config_path, self.result_path), cwd=REPO_ROOT,
+            stdout=self.log, stderr=self.log, env=env)
 
     def done(self) -> bool:
         return self.process is None or self.process.poll() is not None
@@ -217,7 +220,7 @@ def train_students(todo: list, work_root: str, jobs: int, record) -> None:
             running.append(Run(cfg, name, work_root, threads))
         finished = [run for run in running if run.done()]
         if not finished:
-            time.sleep(2)
+            time.sleep(POLL_S)
         for run in finished:
             running.remove(run)
             result = run.result()
@@ -264,9 +267,27 @@ def _format(stats: dict, sign: str = '') -> str:
     return text if stats['std'] is None else f"{text} ± {stats['std']:.2f}"
 
 
-def summarise(runs: dict, protocol: dict, tag: str) -> dict:
-    """``{method: {mean, std (last epoch), seeds, values, last_test,
-    best_test, train_minutes}}`` over the finished seeds of each method."""
+def set_protocol(runs: dict) -> dict:
+    """The protocol a set's table states: that of its newest run (every
+    run records the command, machine and epochs of the call that made it).
+    """
+    found = run_store.newest(
+        {name: run for name, run in runs.items() if 'protocol' in run},
+        lambda run: run['protocol']['machine']['date'])
+    if found is None:
+        raise ValueError('none of the runs records its protocol (the '
+                         'command, machine and epochs of its call): no '
+                         'table can state one.')
+    return found[1]['protocol']
+
+
+def summarise(runs: dict, tag: str = '') -> dict:
+    """The set's table from its runs, pure (no file is read or written):
+    ``{protocol, methods, markdown}``, where ``methods`` is ``{method:
+    {mean, std (last epoch), seeds, values, last_test, best_test,
+    teachers, train_minutes}}`` over the finished seeds of each method,
+    and ``protocol`` that of the newest run (``set_protocol``)."""
+    protocol = set_protocol(runs)
     summary = {}
     for method in METHODS:
         seeds = sorted(int(k.split('seed')[1]) for k in runs
@@ -284,9 +305,8 @@ def summarise(runs: dict, protocol: dict, tag: str) -> dict:
         entry['train_minutes'] = float(np.mean(
             [runs[f'{method}_seed{s}']['train_seconds'] for s in seeds]) / 60)
         summary[method] = entry
-    write_markdown(summary, protocol, tag)
-    write_plot(summary, tag)
-    return summary
+    return dict(protocol=protocol, methods=summary,
+                markdown=markdown(summary, protocol, tag))
 
 
 def paired_difference(entry: dict, reference: dict) -> str:
@@ -329,7 +349,8 @@ def _epochs(count: int) -> str:
     return f'{count} epoch' + ('s' if count != 1 else '')
 
 
-def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
+def markdown(summary: dict, protocol: dict, tag: str) -> str:
+    """The Markdown table of ``summarise``."""
     meta = protocol['machine']
     lines = [
         f'# Distillation accuracy on Fashion-MNIST{tag.replace("_", " ")}',
@@ -371,11 +392,11 @@ def write_markdown(summary: dict, protocol: dict, tag: str) -> None:
                   f"{', '.join(sorted(set(m)))}" for t, m in teachers.items()]
     if '--collect' in protocol['command'] and not tag:
         lines += ['', PARTS_NOTE]
-    with open(osp.join(RESULTS, f'accuracy{tag}.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    return '\n'.join(lines) + '\n'
 
 
-def write_plot(summary: dict, tag: str) -> None:
+def write_plot(summary: dict, path: str) -> None:
+    """The bar chart of a summary's methods, written atomically."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -390,7 +411,10 @@ def write_plot(summary: dict, tag: str) -> None:
     ax.set_title('ResNet20 -> ResNet8 on Fashion-MNIST (5k-image subset)')
     plt.setp(ax.get_xticklabels(), rotation=35, ha='right')
     fig.tight_layout()
-    fig.savefig(osp.join(RESULTS, f'accuracy{tag}.png'), dpi=110)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    fig.savefig(tmp, dpi=110, format='png')
+    plt.close(fig)
+    os.replace(tmp, path)
 
 
 def finished_runs(work_root: str) -> dict:
@@ -422,22 +446,33 @@ def check_same_teacher(runs: dict, teacher_test: float,
             '--set NAME for a separate set on this machine.')
 
 
-def write_json_atomic(path: str, obj) -> None:
-    """Write JSON via a temporary file and rename, so a parallel part never
-    reads a half-written file."""
-    tmp = f'{path}.{os.getpid()}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
+def runs_folder(tag: str) -> str:
+    """The folder of a set's run files: results/runs/accuracy<tag>."""
+    return run_store.set_folder(f'accuracy{tag}',
+                                osp.join(RESULTS, 'runs'))
 
 
-def write_results(runs: dict, runs_path: str, protocol: dict,
-                  tag: str) -> None:
-    """Save the per-run records, then the summary JSON, Markdown and PNG."""
-    write_json_atomic(runs_path, runs)
-    summary = summarise(runs, protocol, tag)
-    write_json_atomic(osp.join(RESULTS, f'accuracy{tag}.json'),
-                      dict(protocol=protocol, methods=summary))
+def record_run(folder: str, name: str, record: dict) -> str:
+    """Save one finished run as its own file (named by its config
+    digest); no other run's file is touched."""
+    return run_store.write_run(folder, name, record,
+                               record.get('config_digest'))
+
+
+def write_results(folder: str, tag: str) -> dict:
+    """The summary JSON, Markdown and PNG of every run file in
+    ``folder``, each written atomically, under the set's lock; returns
+    the table."""
+    with run_store.locked(folder):
+        table = summarise(run_store.read_runs(folder), tag)
+        run_store.write_json_atomic(
+            osp.join(RESULTS, f'accuracy{tag}.json'),
+            dict(protocol=table['protocol'], methods=table['methods']))
+        run_store.write_text_atomic(
+            osp.join(RESULTS, f'accuracy{tag}.md'), table['markdown'])
+        write_plot(table['methods'],
+                   osp.join(RESULTS, f'accuracy{tag}.png'))
+    return table
 
 
 def main() -> None:
@@ -488,8 +523,8 @@ def main() -> None:
     if args.run_set:
         tag += f'_{args.run_set}'
     work_root = osp.join(REPO_ROOT, 'work_dirs', f'bench_accuracy{tag}')
-    runs_path = osp.join(RESULTS, f'accuracy{tag}_runs.json')
-    runs = json.load(open(runs_path)) if osp.isfile(runs_path) else {}
+    runs_path = runs_folder(tag)
+    runs = run_store.read_runs(runs_path)
 
     teacher_cfg = protocol_config(TEACHER_CONFIG, args.teacher_epochs, 0,
                                   args)
@@ -510,11 +545,12 @@ def main() -> None:
         student_epochs=args.epochs)
 
     if args.collect:
-        runs.update({key: dict(result, teacher_test=result.get(
-            'teacher_test', teacher['last_test']))
-            for key, result in finished_runs(work_root).items()})
-        write_results(runs, runs_path, protocol, tag)
-        print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
+        for key, result in finished_runs(work_root).items():
+            if key not in runs:
+                record_run(runs_path, key, dict(
+                    result, protocol=protocol, teacher_test=result.get(
+                        'teacher_test', teacher['last_test'])))
+        print(write_results(runs_path, tag)['markdown'])
         return
     wanted = {}
     for seed in args.seeds:
@@ -534,14 +570,15 @@ def main() -> None:
     todo = [(key, cfg) for key, cfg in wanted.items() if key not in runs]
 
     def record(key: str, result: dict) -> None:
-        runs[key] = dict(result, teacher_test=teacher['last_test'])
+        record_run(runs_path, key, dict(
+            result, teacher_test=teacher['last_test'], protocol=protocol))
         print(f'[accuracy] {key}: last {result["last_test"]:.2f}, '
               f'best {result["best_test"]:.2f}', flush=True)
-        write_results(runs, runs_path, protocol, tag)
+        write_results(runs_path, tag)
 
     train_students(todo, work_root, args.jobs, record)
-    write_results(runs, runs_path, protocol, tag)
-    print(open(osp.join(RESULTS, f'accuracy{tag}.md')).read())
+    if run_store.read_runs(runs_path):
+        print(write_results(runs_path, tag)['markdown'])
 
 
 if __name__ == '__main__':

@@ -1,9 +1,13 @@
 """VRM's analyses from the accuracy benchmark's finished runs.
 
-    python benchmarks/accuracy_analyses.py [--runs RUNS_JSON] [--out DIR]
+    python benchmarks/accuracy_analyses.py [--runs RUNS] [--out DIR]
 
-Trains nothing: reads ``benchmarks/results/accuracy_runs.json`` (made by
-``benchmarks/accuracy.py``, with ``--variant`` for the sweeps) and writes,
+Trains nothing: reads the run files of a set, by default
+``benchmarks/results/runs/accuracy/`` (made by ``benchmarks/accuracy.py``,
+with ``--variant`` for the sweeps; ``--runs`` takes a set's folder, a
+JSON file ``{run: record}``, or the name the set's runs had before they
+were kept one file per run, ``benchmarks/results/accuracy_NAME_runs.json``,
+which reads ``runs/accuracy_NAME/``) and writes,
 under ``benchmarks/results/analysis/``, JSON + Markdown + PNG of
 
 * ``batch_size``: last-epoch test top-1 against batch size (lr scaled
@@ -24,13 +28,11 @@ import sys
 from typing import Dict, List
 
 import numpy as np
+import run_store
+from accuracy_variants import DEFAULT_POINTS
 
 HERE = osp.dirname(osp.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from accuracy_variants import DEFAULT_POINTS  # noqa: E402
-
-RUNS = osp.join(HERE, 'results', 'accuracy_runs.json')
+RUNS = osp.join(HERE, 'results', 'runs', 'accuracy')
 OUT = osp.join(HERE, 'results', 'analysis')
 BATCH_METHODS = ('kd', 'dist', 'rkd', 'vrm')
 OVERFIT_METHODS = ('ce', 'kd', 'dist', 'rkd', 'vrm')
@@ -200,11 +202,38 @@ def command_line(argv) -> str:
     return ' '.join(['python benchmarks/accuracy_analyses.py', *args])
 
 
+def runs_source(path: str) -> tuple:
+    """``(folder or file, table name)`` of ``--runs``: a set's folder of
+    run files, a JSON file of runs, or a set's former
+    ``accuracy<tag>_runs.json`` (now ``runs/accuracy<tag>/`` beside it)."""
+    base = osp.basename(osp.normpath(path))
+    if not osp.exists(path) and base.endswith('_runs.json'):
+        folder = osp.join(osp.dirname(path), 'runs',
+                          base[:-len('_runs.json')])
+        if osp.isdir(folder):
+            return folder, base[:-len('_runs.json')]
+    if osp.isdir(path):
+        return path, base
+    if osp.isfile(path):
+        return path, base.replace('_runs.json', '').replace('.json', '')
+    sys.exit(f'[accuracy_analyses] no runs at {path}: give a set\'s folder '
+             'of run files (benchmarks/results/runs/accuracy[_NAME]/), '
+             'made by benchmarks/accuracy.py.')
+
+
+def read_runs(path: str) -> dict:
+    """``{run: record}`` from a folder of run files or a JSON file."""
+    if osp.isdir(path):
+        return run_store.read_runs(path)
+    with open(path) as f:
+        return json.load(f)
+
+
 def write(out: str, name: str, data: dict, lines: List[str]) -> None:
-    with open(osp.join(out, f'{name}.json'), 'w') as f:
-        json.dump(data, f, indent=1, default=str)
-    with open(osp.join(out, f'{name}.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    run_store.write_text_atomic(osp.join(out, f'{name}.json'),
+                                json.dumps(data, indent=1, default=str))
+    run_store.write_text_atomic(osp.join(out, f'{name}.md'),
+                                '\n'.join(lines) + '\n')
 
 
 def main(argv=None) -> None:
@@ -212,13 +241,12 @@ def main(argv=None) -> None:
     parser.add_argument('--runs', default=RUNS)
     parser.add_argument('--out', default=OUT)
     args = parser.parse_args(argv)
-    with open(args.runs) as f:
-        runs = json.load(f)
+    path, table = runs_source(args.runs)
+    runs = read_runs(path)
     os.makedirs(args.out, exist_ok=True)
-    summary = osp.basename(args.runs).replace('_runs.json', '.md')
-    source = (f'From `{osp.relpath(args.runs, osp.dirname(HERE))}` by '
+    source = (f'From `{osp.relpath(path, osp.dirname(HERE))}` by '
               f'`{command_line(argv)}`; Fashion-MNIST protocol of '
-              f'benchmarks/results/{summary}. Last-epoch test top-1 (%), '
+              f'benchmarks/results/{table}.md. Last-epoch test top-1 (%), '
               'mean ± sample std (n = seeds).')
 
     sizes = batch_size(runs)

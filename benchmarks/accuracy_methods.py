@@ -1,6 +1,6 @@
 """The methods of the accuracy benchmark, each built from its own config.
 
-One source of truth (benchmarks.md section 1): every distillation method is
+One source of truth (docs/benchmarks.md sec. 1): every distillation method is
 the CIFAR-100 config of its ResNet56 -> ResNet20 pair, read with mmengine's
 ``Config.fromfile`` (``configs/baselines/<method>/<method>_resnet56_resnet20_
 240e_cifar100.py``, ``configs/vrm/vrm_resnet56_resnet20_240e_cifar100.py``;

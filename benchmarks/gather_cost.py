@@ -11,6 +11,10 @@ the slower rank per step (the one the other waits for).
 Usage::
 
     python benchmarks/gather_cost.py            # writes results/gather_cost.*
+
+Each call is a run saved as its own file under
+``<out-dir>/runs/gather_cost/`` (``run_store``); ``gather_cost.{json,md}``
+are the newest run's (``tables``).
 """
 
 import argparse
@@ -23,16 +27,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import run_store
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from bench_meta import machine_metadata
+
+from vrm_mm.models.losses.vrm import VRMLoss
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from bench_meta import machine_metadata  # noqa: E402
-
-from vrm_mm.models.losses.vrm import VRMLoss  # noqa: E402
 
 WORLD = 2
 GATHERS = ('none', 'all')
@@ -95,13 +98,20 @@ def main():
         ms = {g: 1e3 * statistics.median(v) for g, v in per_gather.items()}
         rows.append(dict(classes=classes, none_ms=ms['none'],
                          all_ms=ms['all'], extra_ms=ms['all'] - ms['none']))
-    result = dict(metadata=meta, rows=rows)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / 'gather_cost.json').write_text(
-        json.dumps(result, indent=2) + '\n')
-    text = markdown(result)
-    (args.out_dir / 'gather_cost.md').write_text(text)
+    runs = run_store.record_invocation(
+        str(args.out_dir / 'runs' / 'gather_cost'),
+        dict(metadata=meta, rows=rows))
+    result, text = tables(runs)
+    run_store.write_text_atomic(str(args.out_dir / 'gather_cost.json'),
+                                json.dumps(result, indent=2) + '\n')
+    run_store.write_text_atomic(str(args.out_dir / 'gather_cost.md'), text)
     print(text)
+
+
+def tables(runs):
+    """The newest run's record and Markdown table, pure."""
+    _, result = run_store.newest_by_date(runs)
+    return result, markdown(result)
 
 
 def markdown(result):

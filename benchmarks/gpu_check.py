@@ -5,26 +5,26 @@ mmengine's DDP wrapper on NCCL. Otherwise: the AMP step, the distiller's
 GPU options against the plain step, and images/s of student / KD / KD on
 two views / VRM at CIFAR size and at 224 px; each check records its error
 instead of stopping the others.
+
+A call is one run, saved as its own file under
+``<out-dir>/runs/gpu_check/`` (``run_store``) after every check;
+``gpu_check.{json,md}`` are the newest run's (``tables``).
 """
 
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
 
+import run_store
 import torch
+from bench_meta import machine_metadata
 from mmengine.registry import init_default_scope
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from bench_meta import machine_metadata  # noqa: E402
-from train_speed import summarise, timed_rounds  # noqa: E402
-from train_speed_steps import (  # noqa: E402
+from train_speed import summarise, timed_rounds
+from train_speed_steps import (
     METHODS,
     Step,
     base_cfg,
@@ -33,7 +33,10 @@ from train_speed_steps import (  # noqa: E402
     teacher_checkpoint,
 )
 
+HERE = Path(__file__).resolve().parent
 RESULTS = HERE / 'results'
+# this call's run: its file is rewritten after each check
+RUN_NAME = run_store.utc_stamp()
 # option -> (distiller keys, rtol of the first step's losses vs plain)
 OPTIONS = {
     'channels_last': (dict(channels_last=True), 1e-2),
@@ -57,15 +60,26 @@ def check(results, name, fn, out_dir=None):
         write(out_dir, results)
 
 
-def write(out_dir, results):
-    """``gpu_check.{json,md}`` (with the torchrun part, if it ran)."""
+def write(out_dir, results, name=None):
+    """Save this call's run (with the torchrun part, if it ran) as its own
+    file, then ``gpu_check.{json,md}`` of the newest run."""
     ddp = out_dir / 'gpu_check_ddp.json'
     checks = dict(json.loads(ddp.read_text()) if ddp.exists() else {},
                   **results)
-    result = dict(metadata=machine_metadata('cuda'), checks=checks)
-    (out_dir / 'gpu_check.json').write_text(
-        json.dumps(result, indent=2) + '\n')
-    (out_dir / 'gpu_check.md').write_text(markdown(result))
+    folder = str(out_dir / 'runs' / 'gpu_check')
+    run_store.write_run(folder, name or RUN_NAME,
+                        dict(metadata=machine_metadata('cuda'),
+                             checks=checks))
+    result, text = tables(run_store.read_runs(folder))
+    run_store.write_text_atomic(str(out_dir / 'gpu_check.json'),
+                                json.dumps(result, indent=2) + '\n')
+    run_store.write_text_atomic(str(out_dir / 'gpu_check.md'), text)
+
+
+def tables(runs):
+    """The newest run's record and Markdown table, pure."""
+    _, result = run_store.newest_by_date(runs)
+    return result, markdown(result)
 
 
 def first_losses(step):

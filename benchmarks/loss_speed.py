@@ -21,6 +21,10 @@ Usage::
     python benchmarks/loss_speed.py --quick    # 2 x 2 subset
     python benchmarks/loss_speed.py --threads 1  # steadier on shared CPUs
     python benchmarks/loss_speed.py --device cuda --repeats 20
+
+Each call is a run saved as its own file under
+``<out-dir>/runs/loss_speed/`` (``run_store``); ``loss_speed.{json,md,png}``
+are the newest run's (``tables``).
 """
 
 import argparse
@@ -33,14 +37,13 @@ import sys
 import time
 from pathlib import Path
 
+import run_store
 import torch
+from bench_meta import machine_metadata
 from torch.profiler import ProfilerActivity, profile
 
 from vrm_mm.models.losses.kd import kd_loss
 from vrm_mm.models.losses.vrm import vrm_loss
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_meta import machine_metadata  # noqa: E402
 
 RESULTS = Path(__file__).parent / 'results'
 LOSSES = ('kd', 'vrm_mse', 'vrm_huber')
@@ -310,13 +313,36 @@ def main():
                       f'{rows[-1]["peak_mb"]:9.2f} MB', flush=True)
     meta['load_average_end'] = os.getloadavg()
 
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / 'loss_speed.json').write_text(
-        json.dumps(dict(metadata=meta, results=rows), indent=2) + '\n')
-    (args.out_dir / 'loss_speed.md').write_text(
-        markdown(meta, rows, batches, classes_list))
-    plot(rows, batches, classes_list, args.out_dir / 'loss_speed.png')
+    runs = run_store.record_invocation(
+        str(args.out_dir / 'runs' / 'loss_speed'),
+        dict(metadata=meta, results=rows))
+    write_tables(args.out_dir, tables(runs))
     print(f'wrote {args.out_dir}/loss_speed.{{json,md,png}}')
+
+
+def grid(rows):
+    """The batch sizes and class counts of the rows, in their order."""
+    return (list(dict.fromkeys(r['batch'] for r in rows)),
+            list(dict.fromkeys(r['classes'] for r in rows)))
+
+
+def tables(runs):
+    """The newest run's record and Markdown table, pure: ``(record,
+    markdown)``."""
+    _, record = run_store.newest_by_date(runs)
+    return record, markdown(record['metadata'], record['results'],
+                            *grid(record['results']))
+
+
+def write_tables(folder, table):
+    """``loss_speed.{json,md,png}`` under ``folder``, atomically."""
+    record, text = table
+    run_store.write_text_atomic(str(folder / 'loss_speed.json'),
+                                json.dumps(record, indent=2) + '\n')
+    run_store.write_text_atomic(str(folder / 'loss_speed.md'), text)
+    tmp = folder / f'.{os.getpid()}.loss_speed.png'
+    plot(record['results'], *grid(record['results']), tmp)
+    os.replace(tmp, folder / 'loss_speed.png')
 
 
 if __name__ == '__main__':

@@ -10,23 +10,18 @@ Measurements alternate between the two loaders; medians are printed.
 """
 import argparse
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 from mmengine.registry import init_default_scope
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from train_speed_data import (  # noqa: E402
+from train_speed_data import (
     PIPELINES,
     build_loader,
     loader_ms_per_batch,
     write_cifar100_fixture,
 )
 
-from vrm_mm.datasets.seeded_pipeline import (  # noqa: E402
+from vrm_mm.datasets.seeded_pipeline import (
     seed_everything,
     seed_pipelines,
     shared_epoch,

@@ -41,6 +41,12 @@ Usage::
     python benchmarks/train_speed.py --methods-only --methods sp pkt
     python benchmarks/train_speed.py --device cuda --threads 4
 
+Each call is a run saved as its own file under
+``<out-dir>/runs/train_speed/`` (``run_store``); ``train_speed.{json,md,png}``
+are the newest full run's, ``train_speed_methods.{json,md}`` the newest
+run's cost rows (``tables``), so a ``--methods-only`` call never loses a
+full run.
+
 ``--threads`` defaults to 1: on a shared 2-core machine a descheduled
 OpenMP worker stalls every op, so 1 thread gives far steadier numbers
 (absolute speeds are lower than with 2 threads).
@@ -56,23 +62,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import run_store
 import torch
+from bench_meta import machine_metadata
+from loss_speed import peak_extra_mb
 from mmengine.registry import init_default_scope
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from bench_meta import machine_metadata  # noqa: E402
-from loss_speed import peak_extra_mb  # noqa: E402
-from train_speed_data import pipeline_speed  # noqa: E402
-from train_speed_floor import FLOOR_OF, FLOORS, FloorStep  # noqa: E402
-from train_speed_methods import (  # noqa: E402
-    method_step,
-    methods_markdown,
-    select,
-)
-from train_speed_report import markdown, plot  # noqa: E402
-from train_speed_steps import (  # noqa: E402
+from train_speed_data import pipeline_speed
+from train_speed_floor import FLOOR_OF, FLOORS, FloorStep
+from train_speed_methods import method_step, methods_markdown, select
+from train_speed_report import markdown, plot
+from train_speed_steps import (
     METHODS,
     PHASES,
     Step,
@@ -81,7 +80,10 @@ from train_speed_steps import (  # noqa: E402
     teacher_checkpoint,
 )
 
+HERE = Path(__file__).resolve().parent
 RESULTS = HERE / 'results'
+# what only a full run (not --methods-only) records
+FULL_ONLY = ('breakdown', 'phases', 'breakdown_clock', 'pipeline')
 
 
 def timed_rounds(steps, device, warmup, rounds, budget_s, cpu_clock):
@@ -250,26 +252,48 @@ def main():
     meta['load_average_end'] = os.getloadavg()
     result = dict(metadata=meta, speed=speed, ratios=ratios,
                   floor_of=floor_of, failed_methods=failed)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    written = [write(args.out_dir, 'train_speed_methods', result,
-                     methods_markdown(result))]
     if not args.methods_only:
         result.update(breakdown=breakdown, phases=list(PHASES),
                       breakdown_clock='cpu' if cpu_clock else 'wall',
                       pipeline=pipeline)
-        written.append(write(args.out_dir, 'train_speed', result,
-                             markdown(result)))
-        plot(result, args.out_dir / 'train_speed.png')
+    runs = run_store.record_invocation(
+        str(args.out_dir / 'runs' / 'train_speed'), result)
+    written = write_tables(args.out_dir, tables(runs))
     print('wrote', ', '.join(written))
 
 
-def write(folder, stem, result, text):
-    """``<stem>.json`` and ``<stem>.md`` under ``folder``; prints the text.
-    """
-    (folder / f'{stem}.json').write_text(json.dumps(result, indent=2) + '\n')
-    (folder / f'{stem}.md').write_text(text)
-    print(text)
-    return str(folder / f'{stem}.{{json,md}}')
+def tables(runs):
+    """The tables of the runs, pure: ``{stem: (result, markdown)}`` with
+    ``train_speed_methods`` from the newest run and ``train_speed`` from
+    the newest full run (one with a ``breakdown``); a stem without such a
+    run is left out."""
+    out = {}
+    newest = run_store.newest_by_date(runs)
+    if newest:
+        rows = {k: v for k, v in newest[1].items() if k not in FULL_ONLY}
+        out['train_speed_methods'] = (rows, methods_markdown(rows))
+    full = run_store.newest_by_date(
+        {name: run for name, run in runs.items() if 'breakdown' in run})
+    if full:
+        out['train_speed'] = (full[1], markdown(full[1]))
+    return out
+
+
+def write_tables(folder, found):
+    """``<stem>.json`` and ``<stem>.md`` (and ``train_speed.png``) under
+    ``folder``, atomically; prints the texts."""
+    written = []
+    for stem, (result, text) in found.items():
+        run_store.write_text_atomic(str(folder / f'{stem}.json'),
+                                    json.dumps(result, indent=2) + '\n')
+        run_store.write_text_atomic(str(folder / f'{stem}.md'), text)
+        print(text)
+        written.append(str(folder / f'{stem}.{{json,md}}'))
+    if 'train_speed' in found:
+        tmp = folder / f'.{os.getpid()}.train_speed.png'
+        plot(found['train_speed'][0], tmp)
+        os.replace(tmp, folder / 'train_speed.png')
+    return written
 
 
 if __name__ == '__main__':

@@ -15,7 +15,7 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmpretrain.structures import DataSample
 
-from vrm_mm.models.distillers.model_cfg import load_model_cfg
+from vrm_mm.models.distillers.build import load_model_cfg
 from vrm_mm.registry import MODELS
 
 BASE = Path(__file__).resolve().parent.parent / 'configs' / '_base_'

@@ -29,6 +29,7 @@ IMAGES = {
     'LocalCIFAR100': ('cifar100_', 'color'),
     'FashionMNIST': ('fashionMNIST_', 'grayscale'),
     'ImageNet': ('imagenet_', 'color'),
+    'ImageFolderDataset': ('cifar10_', 'color'),
 }
 BATCH = 3
 SMALLER = {224: 64, 256: 73}  # pipeline sizes -> test sizes

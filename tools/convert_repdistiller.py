@@ -18,13 +18,13 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from vrm_mm.registry import MODELS
-from vrm_mm.utils.cli import clear_errors
-from vrm_mm.utils.convert_repdistiller import (
+from vrm_mm.converters.repdistiller import (
     REPDISTILLER_MODELS,
     convert_repdistiller_state_dict,
     load_repdistiller_checkpoint,
 )
+from vrm_mm.registry import MODELS
+from vrm_mm.runtime.cli import clear_errors
 
 MODEL_CONFIG_DIR = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))),

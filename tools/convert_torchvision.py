@@ -19,14 +19,14 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from vrm_mm.models.distillers.model_cfg import resolve_cfg_path
-from vrm_mm.registry import MODELS
-from vrm_mm.utils.cli import clear_errors
-from vrm_mm.utils.convert_torchvision import (
+from vrm_mm.converters.state_dict import load_state_dict_file
+from vrm_mm.converters.torchvision_models import (
     TORCHVISION_MODELS,
     convert_torchvision_state_dict,
 )
-from vrm_mm.utils.state_dict_convert import load_state_dict_file
+from vrm_mm.models.distillers.build import resolve_cfg_path
+from vrm_mm.registry import MODELS
+from vrm_mm.runtime.cli import clear_errors
 
 
 def parse_args(argv=None) -> argparse.Namespace:

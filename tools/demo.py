@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from vrm_mm.utils.curves import read_curves, whole_epoch_axis
+from vrm_mm.analysis.curves import read_curves, whole_epoch_axis
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RUNS = (

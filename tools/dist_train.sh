@@ -7,14 +7,20 @@
 # Exits with 75 when training stopped to be resumed (SIGTERM/SIGUSR1 to a
 # rank, see PreemptionHook): torchrun would report that as a crash, so the
 # ranks leave the status in a file and exit 0.
+# Python: $PYTHON if set, else the repository's .venv/bin/python, else
+# python3 on PATH (tools/python_env.sh). Prints "GPU number: N", or
+# "CPU ranks (gloo): N" when no GPU is visible.
 set -euo pipefail
+# shellcheck source=tools/python_env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+PYTHON=$(vrm_mm_python)
+echo "dist_train.sh: $(vrm_mm_ranks "$PYTHON" "$GPUS") (python: $PYTHON)"
 
 STATUS_FILE=$(mktemp)
 trap 'rm -f "$STATUS_FILE"' EXIT

@@ -44,8 +44,8 @@ import vrm_mm  # noqa: F401  (safe loading of mmengine checkpoints)
 from vrm_mm.datasets.bgr_arrays import BGRArrays
 from vrm_mm.models.distillers import load_model_cfg
 from vrm_mm.registry import MODELS
+from vrm_mm.runtime.cli import clear_errors
 from vrm_mm.utils.checkpoint_fit import load_checkpoint_file
-from vrm_mm.utils.cli import clear_errors
 from vrm_mm.utils.setup_env import our_names, scope_qualified
 
 PREFIX = 'student.'

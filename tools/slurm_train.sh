@@ -13,7 +13,11 @@
 # resumes. Any other exit status is returned as it is.
 # On nodes without GPUs the tasks train on CPU over gloo (tools/train.py
 # reads SLURM_PROCID/SLURM_NTASKS; MASTER_ADDR defaults to the first host).
+# Python: $PYTHON if set, else the repository's .venv/bin/python, else
+# python3 on PATH (tools/python_env.sh), resolved here, run by srun.
 set -euo pipefail
+# shellcheck source=tools/python_env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
@@ -22,9 +26,9 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
+PYTHON=$(vrm_mm_python)
 MAX_RESTARTS=${MAX_RESTARTS:-100}
-EXIT_RESUME=75  # vrm_mm.engine.hooks.preemption_hook.EXIT_RESUME
+EXIT_RESUME=75  # vrm_mm.runtime.hooks.preemption_hook.EXIT_RESUME
 
 RESUME=()
 if [ "${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then

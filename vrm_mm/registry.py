@@ -29,6 +29,10 @@ from vrm_mm.utils.errors import WrongScopeError
 _MODEL_LOCATIONS = ['mmpretrain.models', 'vrm_mm.models']
 _DATA_LOCATIONS = ['mmpretrain.datasets', 'vrm_mm.datasets']
 _ENGINE_LOCATIONS = ['mmpretrain.engine', 'vrm_mm.engine']
+# hooks by role: distillation (engine), runtime, analysis
+_HOOK_LOCATIONS = [
+    *_ENGINE_LOCATIONS, 'vrm_mm.runtime.hooks', 'vrm_mm.analysis'
+]
 
 
 def _wrong_scope(name: str, parent: Registry) -> Callable:
@@ -75,7 +79,7 @@ RUNNERS = _child('runner', 'RUNNERS', _ENGINE_LOCATIONS)
 RUNNER_CONSTRUCTORS = _child('runner constructor', 'RUNNER_CONSTRUCTORS',
                              _ENGINE_LOCATIONS)
 LOOPS = _child('loop', 'LOOPS', _ENGINE_LOCATIONS)
-HOOKS = _child('hook', 'HOOKS', _ENGINE_LOCATIONS)
+HOOKS = _child('hook', 'HOOKS', _HOOK_LOCATIONS)
 LOG_PROCESSORS = _child('log processor', 'LOG_PROCESSORS',
                         _ENGINE_LOCATIONS)
 OPTIMIZERS = _child('optimizer', 'OPTIMIZERS', _ENGINE_LOCATIONS)

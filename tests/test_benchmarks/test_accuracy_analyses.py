@@ -1,18 +1,13 @@
 """The analyses read the benchmark's runs; the variants change one setting.
 """
 import json
-import os.path as osp
-import sys
 
+import accuracy_analyses
 import pytest
+import run_store
+from accuracy_methods import METHODS, STUDENT_CONFIG
+from accuracy_variants import VARIANTS
 from mmengine.config import Config
-
-BENCHMARKS = osp.join(osp.dirname(__file__), '..', '..', 'benchmarks')
-sys.path.insert(0, osp.abspath(BENCHMARKS))
-
-import accuracy_analyses  # noqa: E402
-from accuracy_methods import METHODS, STUDENT_CONFIG  # noqa: E402
-from accuracy_variants import VARIANTS  # noqa: E402
 
 
 def run(last: float, train=None, val=None) -> dict:
@@ -67,6 +62,22 @@ def test_points_are_means_over_seeds_and_missing_points_say_so(tmp_path):
     assert 'benchmarks/results/accuracy_x.md' in report
     for name in ('batch_size', 'view_strength', 'overfitting'):
         assert (out / f'{name}.png').stat().st_size > 1000
+
+
+def test_runs_are_read_from_a_sets_run_files(tmp_path):
+    """A set's folder of run files; its former ``*_runs.json`` name (cited
+    in the docs) reads that folder; a missing one says what to give."""
+    folder = tmp_path / 'runs' / 'accuracy_x'
+    for name, record in RUNS.items():
+        run_store.write_run(str(folder), name, record, 'f' * 16)
+    assert accuracy_analyses.runs_source(str(folder)) == (str(folder),
+                                                          'accuracy_x')
+    legacy = str(tmp_path / 'accuracy_x_runs.json')
+    assert accuracy_analyses.runs_source(legacy) == (str(folder),
+                                                     'accuracy_x')
+    assert accuracy_analyses.read_runs(str(folder)) == RUNS
+    with pytest.raises(SystemExit, match='no runs at'):
+        accuracy_analyses.runs_source(str(tmp_path / 'absent_runs.json'))
 
 
 def _config(method: str) -> Config:

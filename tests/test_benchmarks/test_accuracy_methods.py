@@ -11,10 +11,17 @@ import ast
 import copy
 import functools
 import os.path as osp
-import sys
 
+import accuracy_methods as am
 import pytest
 import torch
+from accuracy_methods import (
+    ABLATIONS,
+    MAIN_TABLE,
+    METHODS,
+    STUDENT_CONFIG,
+    TEACHER_MODEL,
+)
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from tiny_config_helpers import save_teacher, tiny_loader, train_step
@@ -23,16 +30,6 @@ from vrm_mm.models.distillers import load_model_cfg
 from vrm_mm.registry import MODELS
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-sys.path.insert(0, osp.join(REPO, 'benchmarks'))
-
-import accuracy_methods as am  # noqa: E402
-from accuracy_methods import (  # noqa: E402
-    ABLATIONS,
-    MAIN_TABLE,
-    METHODS,
-    STUDENT_CONFIG,
-    TEACHER_MODEL,
-)
 
 PAIR = 'resnet56_resnet20_240e_cifar100'
 LS_PAIR = 'resnet32x4_resnet8x4_240e_cifar100'
@@ -119,7 +116,7 @@ def test_tables_cover_the_protocol():
         'sp', 'pkt', 'cc', 'mlkd', 'mlkd_ls', 'ctkd', 'ctkd_ls', 'reviewkd',
         'fitnet', 'at', 'crd', 'vrm'}
     assert set(MAIN_TABLE) | set(ABLATIONS) == set(METHODS)
-    # benchmarks.md: each part of VRM and every open option is ablated
+    # docs/benchmarks.md: each part of VRM and every open option is ablated
     assert {'vrm_no_virtual_view', 'vrm_no_ic_graph',
             'vrm_no_redundant_pruning', 'vrm_uep_none',
             'vrm_uep_entropy_sum', 'vrm_uep_ratio_0.3', 'vrm_virtual_ce',

@@ -6,15 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gpu_check
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / 'benchmarks'))
-
-import gpu_check  # noqa: E402
 
 
+@pytest.mark.slow
 def test_without_cuda_it_says_so_and_exits_0():
+    """End to end: the script, whose Python imports torch twice."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES='', PYTHON=sys.executable)
     done = subprocess.run(['bash', str(ROOT / 'benchmarks/gpu_check.sh')],
                           env=env, capture_output=True, text=True,
@@ -51,6 +51,10 @@ def test_a_failed_check_is_reported_and_the_others_kept(tmp_path):
     table = (tmp_path / 'gpu_check.md').read_text()
     assert '| images/s | ok |' in table
     assert 'student 1234 img/s' in table
+    # one call, one run file, rewritten after each check
+    (run, ) = (tmp_path / 'runs' / 'gpu_check').glob('*.json')
+    assert list(json.loads(run.read_text())['checks']) == [
+        'AMP step (float16)', 'images/s']
 
 
 @pytest.mark.parametrize('name', list(gpu_check.OPTIONS))

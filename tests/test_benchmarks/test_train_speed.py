@@ -1,19 +1,13 @@
 """train_speed.py's floors and cost rows: the hand-written loop computes
 the project's loss on the same modules; methods are found by glob."""
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+import train_speed_methods
 from mmengine.registry import init_default_scope
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / 'benchmarks'))
-
-import train_speed_methods  # noqa: E402
-from train_speed import ratio_pairs  # noqa: E402
-from train_speed_floor import FloorStep  # noqa: E402
-from train_speed_steps import Step, teacher_checkpoint  # noqa: E402
+from train_speed import ratio_pairs
+from train_speed_floor import FloorStep
+from train_speed_steps import Step, teacher_checkpoint
 
 CPU = torch.device('cpu')
 

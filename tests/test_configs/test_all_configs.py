@@ -40,7 +40,7 @@ from tiny_config_helpers import (
     train_step,
 )
 
-from vrm_mm.utils.config_check import check_top_level_keys
+from vrm_mm.runtime.config_check import check_top_level_keys
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = sorted(
@@ -149,6 +149,7 @@ def _run(cfg: Config) -> None:
 
 
 @pytest.mark.parametrize('config', CONFIGS)
+@pytest.mark.slow
 def test_config_trains_one_iteration(config, tmp_path, teacher_ckpt):
     cfg = _tiny_config(config, str(tmp_path), teacher_ckpt)
     if config in RUNNER_CONFIGS:

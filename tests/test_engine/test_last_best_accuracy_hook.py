@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from mmengine.logging import MessageHub
 
-from vrm_mm.engine.hooks.last_best_accuracy_hook import LastBestAccuracyHook
+from vrm_mm.runtime.hooks.last_best_accuracy_hook import LastBestAccuracyHook
 
 
 class ListHandler(logging.Handler):

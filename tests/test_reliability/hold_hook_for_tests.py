@@ -5,8 +5,8 @@ import time
 
 from mmengine.hooks import Hook
 
-from vrm_mm.engine.hooks import PreemptionHook
 from vrm_mm.registry import HOOKS
+from vrm_mm.runtime.hooks import PreemptionHook
 
 WAITING = 'waiting_for_signal'  # "send the first signal now"
 HOLDING = 'holding_after_signal'  # "the first arrived: send the second"

@@ -102,6 +102,28 @@ def train_in_process(config: str, work_dir: str, *options: str,
         TRAIN_TOOL.main(argv)
 
 
+class SharedRuns:
+    """Uninterrupted runs trained once and shared by several tests.
+
+    ``runs(config, *options)`` trains ``config`` with ``options`` in a new
+    work dir under ``folder`` the first time, and returns that work dir
+    for every later call with the same arguments (tests must only read
+    it).
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.work_dirs: Dict[tuple, str] = {}
+
+    def __call__(self, config: str, *options: str) -> str:
+        key = (config, *options)
+        if key not in self.work_dirs:
+            work_dir = osp.join(self.folder, f'run{len(self.work_dirs)}')
+            train_in_process(config, work_dir, *options)
+            self.work_dirs[key] = work_dir
+        return self.work_dirs[key]
+
+
 def stopped_before_training(capsys, work_dir: str, *options: str,
                             config: str = CONFIG) -> str:
     """Run ``tools/train.py`` in this process: it must exit 1 before the

@@ -9,8 +9,8 @@ import time
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 
-from vrm_mm.engine.hooks import PreemptionHook
 from vrm_mm.registry import HOOKS
+from vrm_mm.runtime.hooks import PreemptionHook
 
 WAITING = 'waiting_for_signal'  # the file that says "signal me now"
 

@@ -4,6 +4,7 @@ all ranks' first batches, end as the single process's (up to float
 summation order), and so do the weights."""
 import os.path as osp
 
+import pytest
 import torch
 from reliability_helpers import (
     REPO_ROOT,
@@ -13,6 +14,8 @@ from reliability_helpers import (
     train_in_process,
     weights,
 )
+
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO_ROOT, 'tests', 'test_reliability', 'data',
                   'tiny_crd_distiller_ddp.py')

@@ -7,6 +7,7 @@ import pytest
 import torch
 from reliability_helpers import (
     REPO_ROOT,
+    SharedRuns,
     assert_same_weights,
     checkpoints,
     prepare_data,
@@ -14,6 +15,8 @@ from reliability_helpers import (
     train_in_process,
     weights,
 )
+
+pytestmark = pytest.mark.slow
 
 CONFIG = osp.join(REPO_ROOT, 'tests', 'test_reliability', 'data',
                   'tiny_crd_distiller.py')
@@ -27,17 +30,21 @@ def data(tmp_path_factory):
     return prepare_data(str(tmp_path_factory.mktemp('crd_resume_data')))
 
 
+@pytest.fixture(scope='module')
+def straight(tmp_path_factory):
+    return SharedRuns(str(tmp_path_factory.mktemp('straight_runs')))
+
+
 def options(data, *extra):
     return [f'train_dataloader.dataset.dataset.data_root={data["root"]}',
             f'model.teacher_ckpt={data["teacher"]}', *ONE_EPOCH, *extra]
 
 
 @pytest.mark.parametrize('num_workers', [0, 2])
-def test_two_iterations_resumed_equal_four_straight(data, tmp_path,
+def test_two_iterations_resumed_equal_four_straight(data, straight, tmp_path,
                                                     num_workers):
     opts = options(data, f'train_dataloader.num_workers={num_workers}')
-    reference = str(tmp_path / 'reference')
-    train_in_process(CONFIG, reference, *opts)
+    reference = straight(CONFIG, *opts)
     assert checkpoints(reference) == ['iter_2.pth', 'iter_4.pth']
     resumed = stopped_at(reference, 'iter_2.pth', str(tmp_path / 'resumed'))
     train_in_process(CONFIG, resumed, *opts, resume=True)
@@ -53,11 +60,10 @@ def test_two_iterations_resumed_equal_four_straight(data, tmp_path,
         expected[CRD + 'z_S'], after_2[CRD + 'z_S'])
 
 
-def test_workers_draw_the_same_negatives(data, tmp_path):
+def test_workers_draw_the_same_negatives(data, straight):
     final = {}
     for workers in (0, 2):
-        work_dir = str(tmp_path / f'workers_{workers}')
-        train_in_process(CONFIG, work_dir, *options(
+        work_dir = straight(CONFIG, *options(
             data, f'train_dataloader.num_workers={workers}'))
         final[workers] = weights(osp.join(work_dir, 'iter_4.pth'))
     assert_same_weights(final[0], final[2])

@@ -15,9 +15,10 @@ from reliability_helpers import (
     weights,
 )
 
-from vrm_mm.utils.resume import find_resumable_checkpoint
+from vrm_mm.runtime.resume import find_resumable_checkpoint
 
 
+@pytest.mark.slow
 def test_disk_full_during_epoch_2_save(tmp_path, monkeypatch, capsys):
     data = prepare_data(str(tmp_path / 'data'))
     work_dir = str(tmp_path / 'run')

@@ -29,6 +29,8 @@ from reliability_helpers import (
     weights,
 )
 
+pytestmark = pytest.mark.slow
+
 CONFIG = osp.join(REPO_ROOT, 'tests', 'test_reliability', 'data',
                   'tiny_distiller_ddp.py')
 VRM = 'model.distill_losses.loss_vrm'

@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch.utils.data import ConcatDataset, DataLoader, Subset
 
-from vrm_mm.engine.hooks import EpochSeedHook
-from vrm_mm.engine.hooks.epoch_seed_hook import seed_everything
+from vrm_mm.runtime.hooks import EpochSeedHook
+from vrm_mm.runtime.hooks.epoch_seed_hook import seed_everything
 from vrm_mm.utils.errors import VrmMmError
 
 

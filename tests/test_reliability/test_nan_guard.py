@@ -21,8 +21,8 @@ from reliability_helpers import (
 )
 from torch import nn
 
-from vrm_mm.engine.hooks import NanGuardHook
 from vrm_mm.registry import MODELS
+from vrm_mm.runtime.hooks import NanGuardHook
 
 
 @MODELS.register_module(name='FlakyLossForTests', force=True)
@@ -68,6 +68,7 @@ def flaky_distiller_options(data, bad_calls, value='nan') -> list:
 
 
 @pytest.mark.parametrize('value', ['nan', 'inf'])
+@pytest.mark.slow
 def test_bad_loss_stops_and_keeps_the_last_good_checkpoint(
         data, tmp_path, capsys, value):
     work_dir = str(tmp_path / 'work')
@@ -126,6 +127,7 @@ def _all_equal(a, b) -> bool:
     return a == b
 
 
+@pytest.mark.slow
 def test_skip_policy_changes_neither_weights_nor_optimizer(data, tmp_path):
     cfg = Config.fromfile(CONFIG)
     cfg.merge_from_dict(parse_options(
@@ -146,6 +148,7 @@ def test_skip_policy_changes_neither_weights_nor_optimizer(data, tmp_path):
     assert all(torch.isfinite(value).all() for value in final.values())
 
 
+@pytest.mark.slow
 def test_plain_classifier_is_guarded(tmp_path, tiny_folder, capsys):
     roots = [
         f'{split}_dataloader.dataset.data_root={tiny_folder}'

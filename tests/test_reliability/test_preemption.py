@@ -25,6 +25,7 @@ from reliability_helpers import (
     CONFIG,
     REPO_ROOT,
     TRAIN_TOOL,
+    SharedRuns,
     assert_same_weights,
     checkpoints,
     data_options,
@@ -37,7 +38,10 @@ from reliability_helpers import (
 )
 from signal_hook_for_tests import WAITING, exit_file
 
-from vrm_mm.engine.hooks.preemption_hook import EXIT_RESUME
+from vrm_mm.runtime import train_run
+from vrm_mm.runtime.hooks.preemption_hook import EXIT_RESUME
+
+pytestmark = pytest.mark.slow
 
 HERE = osp.dirname(osp.abspath(__file__))
 DDP_CONFIG = osp.join(HERE, 'data', 'tiny_distiller_ddp.py')
@@ -46,6 +50,11 @@ DDP_CONFIG = osp.join(HERE, 'data', 'tiny_distiller_ddp.py')
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
     return prepare_data(str(tmp_path_factory.mktemp('preemption_data')))
+
+
+@pytest.fixture(scope='module')
+def straight(tmp_path_factory):
+    return SharedRuns(str(tmp_path_factory.mktemp('straight_runs')))
 
 
 def signalled_config(tmp_path, **hook) -> str:
@@ -102,14 +111,15 @@ def train_and_signal(config: str, work_dir: str, options, signum,
     # Ctrl-C: the same as SIGTERM
     (6, 2, 'iter_6.pth', signal.SIGINT),
 ])
-def test_signal_saves_exits_75_and_resumes_exactly(data, tmp_path,
+def test_signal_saves_exits_75_and_resumes_exactly(data, straight, tmp_path,
                                                    iteration, workers,
                                                    saved, signum):
     options = [*data_options(data),
                f'train_dataloader.num_workers={workers}',
                f'train_dataloader.persistent_workers={workers > 0}']
-    reference = str(tmp_path / 'reference')
-    train_in_process(CONFIG, reference, *options)
+    # one straight run (no workers) for all: workers do not change the
+    # weights (test_resume_anywhere.py)
+    reference = straight(CONFIG, *data_options(data))
 
     work_dir = str(tmp_path / 'preempted')
     code, log = train_and_signal(
@@ -234,14 +244,14 @@ def test_the_process_group_is_freed_after_training(data, tmp_path,
                                                    one_rank_group,
                                                    monkeypatch):
     # checked when tools/train.py has closed it, its runner still alive
-    close, freed = TRAIN_TOOL.close_distributed, []
+    close, freed = train_run.close_distributed, []
 
     def close_and_check():
         close()
         gc.collect()
         freed.append(one_rank_group() is None)
 
-    monkeypatch.setattr(TRAIN_TOOL, 'close_distributed', close_and_check)
+    monkeypatch.setattr(train_run, 'close_distributed', close_and_check)
     work_dir = str(tmp_path / 'trained_rank')
     train_one_rank(work_dir, CONFIG, *data_options(data),
                    'train_cfg.max_epochs=2',

@@ -19,16 +19,16 @@ from reliability_helpers import (
 from torch.utils.data import DataLoader, DistributedSampler
 
 from vrm_mm.engine.hooks import CTKDCurriculumHook, DistillLossWarmupHook
-from vrm_mm.engine.hooks.preflight_hook import (
+from vrm_mm.registry import DATASETS
+from vrm_mm.runtime.cli import TRACEBACK_ENV
+from vrm_mm.runtime.hooks.preflight_hook import (
     PreflightError,
     batch_sizes,
     check_iterations,
     check_labels,
     check_warmups,
 )
-from vrm_mm.registry import DATASETS
-from vrm_mm.utils.cli import TRACEBACK_ENV
-from vrm_mm.utils.run_guards import derive_crd_num_data
+from vrm_mm.runtime.run_guards import derive_crd_num_data
 
 HERE = osp.dirname(osp.abspath(__file__))
 CRD_CONFIG = osp.join(HERE, 'data', 'tiny_crd_distiller.py')
@@ -187,6 +187,7 @@ def test_warmups_and_curricula_against_the_schedule():
                                                    by_epoch=False), 4))
 
 
+@pytest.mark.slow
 def test_a_run_that_fits_trains(data, tmp_path):
     # the checks pass on the tests' own config (a 2-epoch warm-up): the
     # schedule of 2 epochs trains

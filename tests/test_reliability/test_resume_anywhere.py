@@ -63,6 +63,7 @@ def resume_own_runtime(data, tmp_path, *options):
             weights(osp.join(reference, 'epoch_1.pth')))
 
 
+@pytest.mark.slow
 def test_config_with_its_own_hooks_resumes_exactly(data, tmp_path, capsys):
     expected, actual, after_1 = resume_own_runtime(data, tmp_path)
     assert_same_weights(expected, actual)
@@ -71,6 +72,7 @@ def test_config_with_its_own_hooks_resumes_exactly(data, tmp_path, capsys):
     assert 'not exact' not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_seeding_turned_off_says_resume_is_not_exact(data, tmp_path, capsys):
     expected, actual, _ = resume_own_runtime(data, tmp_path,
                                              'default_hooks.epoch_seed=None')
@@ -83,6 +85,7 @@ def test_seeding_turned_off_says_resume_is_not_exact(data, tmp_path, capsys):
                     'by (seed, epoch, sample index).']
 
 
+@pytest.mark.slow
 def test_resume_from_mid_epoch_iteration_checkpoint_is_exact(data, tmp_path):
     options = [*data_options(data), *MIXUP, *EVERY_3_ITERS]
     reference = str(tmp_path / 'reference')
@@ -100,6 +103,7 @@ def test_resume_from_mid_epoch_iteration_checkpoint_is_exact(data, tmp_path):
     assert checkpoints(resumed) == ['iter_3.pth', 'iter_6.pth', 'iter_8.pth']
 
 
+@pytest.mark.slow
 def test_num_workers_do_not_change_the_weights(data, tmp_path):
     options = [*data_options(data), *MIXUP, 'train_cfg.max_epochs=2']
     final = {}

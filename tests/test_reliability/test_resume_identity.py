@@ -99,6 +99,7 @@ def refused(config, work_dir, capsys, *options) -> str:
     return line
 
 
+@pytest.mark.slow
 def test_checkpoints_record_the_experiment(vrm_run):
     meta = torch.load(osp.join(vrm_run, 'epoch_1.pth'), map_location='cpu',
                       weights_only=True)['meta']
@@ -112,6 +113,7 @@ def test_checkpoints_record_the_experiment(vrm_run):
     assert len(record['student_shapes']) == 12
 
 
+@pytest.mark.slow
 def test_another_method_is_refused(vrm_run, data, configs, capsys):
     line = refused(configs['dkd'], vrm_run, capsys,
                    *data_options(data), *LONGER)
@@ -120,6 +122,7 @@ def test_another_method_is_refused(vrm_run, data, configs, capsys):
             'losses: loss_dkd=DKDLoss; ') in line
 
 
+@pytest.mark.slow
 def test_another_student_architecture_is_refused(vrm_run, data, configs,
                                                  capsys):
     line = refused(configs['vrm'], vrm_run, capsys,
@@ -130,6 +133,7 @@ def test_another_student_architecture_is_refused(vrm_run, data, configs,
         'losses: loss_vrm=VRMLoss; student CIFARResNet(depth=14, ' in line
 
 
+@pytest.mark.slow
 def test_another_class_count_is_refused(vrm_run, data, configs, capsys):
     line = refused(configs['vrm'], vrm_run, capsys,
                    *data_options(data), *LONGER,
@@ -145,6 +149,7 @@ def test_another_class_count_is_refused(vrm_run, data, configs, capsys):
     assert '; 3 classes). To run' in line
 
 
+@pytest.mark.slow
 def test_load_from_takes_the_weights_for_another_method(vrm_run, data,
                                                         configs, tmp_path):
     work_dir = str(tmp_path / 'dkd')
@@ -155,6 +160,7 @@ def test_load_from_takes_the_weights_for_another_method(vrm_run, data,
     assert record['distill_losses'] == {'loss_dkd': 'DKDLoss'}
 
 
+@pytest.mark.slow
 def test_the_same_experiment_resumes_exactly(vrm_run, data, configs,
                                             tmp_path):
     straight = str(tmp_path / 'straight')

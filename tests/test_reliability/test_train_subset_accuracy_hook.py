@@ -19,7 +19,7 @@ from reliability_helpers import (
     weights,
 )
 
-from vrm_mm.engine.hooks import TrainSubsetAccuracyHook
+from vrm_mm.analysis import TrainSubsetAccuracyHook
 from vrm_mm.registry import MODELS
 
 PIPELINE = [dict(type='LoadImageFromFile', color_type='grayscale'),
@@ -64,6 +64,7 @@ def subset_top1(data: dict, checkpoint: str) -> float:
                             for p in predictions])
 
 
+@pytest.mark.slow
 def test_logs_train_accuracy_each_epoch_and_changes_no_weight(data,
                                                               tmp_path):
     options = [*data_options(data), 'train_cfg.max_epochs=2']

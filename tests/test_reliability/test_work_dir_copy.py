@@ -65,8 +65,12 @@ def data(tmp_path_factory):
 
 @pytest.fixture
 def config(data, tmp_path) -> str:
+    return write_config(data, tmp_path)
+
+
+def write_config(data, folder) -> str:
     """The tiny VRM run with validation and a best checkpoint."""
-    path = tmp_path / 'validated.py'
+    path = folder / 'validated.py'
     path.write_text(
         f'_base_ = [{CONFIG!r}]\n'
         'val_dataloader = dict(\n'
@@ -144,6 +148,7 @@ def assert_resumed_in_own_folder(work_dir: str, output: str) -> None:
         assert f.read() == osp.join(work_dir, 'epoch_2.pth')
 
 
+@pytest.mark.slow
 def test_resuming_a_copy_leaves_the_original_unchanged(config, data,
                                                        tmp_path, capsys):
     original = finished_run(config, data, str(tmp_path / 'original'))
@@ -168,6 +173,7 @@ def test_resuming_a_copy_leaves_the_original_unchanged(config, data,
                             weights(osp.join(fork, name)))
 
 
+@pytest.mark.slow
 def test_a_moved_work_dir_resumes_in_its_new_place(config, data, tmp_path,
                                                    capsys):
     reference = finished_run(config, data, str(tmp_path / 'reference'))
@@ -188,6 +194,7 @@ def test_a_moved_work_dir_resumes_in_its_new_place(config, data, tmp_path,
                         weights(osp.join(moved, 'epoch_2.pth')))
 
 
+@pytest.mark.slow
 def test_an_old_style_work_dir_resumes_in_its_new_place(config, data,
                                                         tmp_path, capsys):
     """Written before this change: absolute records, no experiment record
@@ -214,7 +221,7 @@ def test_a_record_outside_the_work_dir_is_never_deleted(config, data,
                                                         tmp_path):
     """Even a record that the re-rooting does not rewrite (here: set on
     the live hook after the resume) cannot delete another folder's file."""
-    from vrm_mm.engine.hooks.own_work_dir_hook import _ConfinedBackend
+    from vrm_mm.runtime.hooks.own_work_dir_hook import _ConfinedBackend
 
     outside = tmp_path / 'elsewhere' / BEST_1
     outside.parent.mkdir()
@@ -275,9 +282,21 @@ def slurm_resume(config, data, work_dir: str, tmp_path) -> str:
     return output
 
 
+@pytest.fixture(scope='module')
+def resumed_by_two_ranks(data, tmp_path_factory) -> str:
+    """A finished run resumed in its own work_dir by 2 torchrun ranks."""
+    work_dir_module._announced.clear()
+    folder = tmp_path_factory.mktemp('two_ranks')
+    config = write_config(data, folder)
+    original = finished_run(config, data, str(folder / 'original'))
+    dist_resume(config, data, original)
+    return original
+
+
 @pytest.mark.parametrize('launcher', ['torchrun', 'slurm'])
+@pytest.mark.slow
 def test_two_ranks_resume_a_copy_and_leave_the_original(
-        config, data, tmp_path, launcher):
+        config, data, tmp_path, launcher, resumed_by_two_ranks):
     original = finished_run(config, data, str(tmp_path / 'original'))
     before = hashes(original)
     fork = str(tmp_path / 'fork')
@@ -291,9 +310,9 @@ def test_two_ranks_resume_a_copy_and_leave_the_original(
     assert output.count(reroot_line(original, fork)) == 1  # rank 0 only
     assert_resumed_in_own_folder(fork, output)
 
-    dist_resume(config, data, original)
+    # the same as the same run resumed in its own folder
     for name in ('epoch_2.pth', BEST_2):
-        assert_same_weights(weights(osp.join(original, name)),
+        assert_same_weights(weights(osp.join(resumed_by_two_ranks, name)),
                             weights(osp.join(fork, name)))
 
 
@@ -318,7 +337,7 @@ def test_records_are_resolved_against_the_run_folder():
 
 def test_last_checkpoint_of_another_folder_names_this_folders_file(
         tmp_path, capsys):
-    from vrm_mm.utils.resume import resume_candidates
+    from vrm_mm.runtime.resume import resume_candidates
     original, fork = tmp_path / 'original', tmp_path / 'fork'
     for folder, names in ((original, ('epoch_1.pth', 'epoch_3.pth')),
                           (fork, ('epoch_1.pth', 'epoch_2.pth'))):

@@ -19,11 +19,11 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from vrm_mm.registry import MODELS
-from vrm_mm.utils.convert_repdistiller import (
+from vrm_mm.converters.repdistiller import (
     convert_repdistiller_state_dict,
     load_repdistiller_checkpoint,
 )
+from vrm_mm.registry import MODELS
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOOL = osp.join(REPO_ROOT, 'tools', 'convert_repdistiller.py')
@@ -186,6 +186,7 @@ def _check_round_trip(name: str, tmp_path, run_in_subprocess: bool):
         )
 
 
+@pytest.mark.slow
 def test_command_line_round_trip_gives_identical_logits(tmp_path):
     _check_round_trip('wrn_40_2', tmp_path, run_in_subprocess=True)
 
@@ -215,6 +216,7 @@ def test_mmengine_load_checkpoint_reads_the_result_strictly(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_cli_unknown_model_lists_valid_names(tmp_path):
     result = _run_tool('a.pth', str(tmp_path / 'b.pth'), '--model', 'resnet9')
     assert result.returncode == 1
@@ -222,6 +224,7 @@ def test_cli_unknown_model_lists_valid_names(tmp_path):
     assert 'resnet20' in result.stderr and 'ShuffleV2' in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_help():
     result = _run_tool('--help')
     assert result.returncode == 0

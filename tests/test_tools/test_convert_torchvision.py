@@ -16,12 +16,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from vrm_mm.models.distillers.model_cfg import resolve_cfg_path
-from vrm_mm.registry import MODELS
-from vrm_mm.utils.convert_torchvision import (
+from vrm_mm.converters.torchvision_models import (
     TORCHVISION_MODELS,
     convert_torchvision_state_dict,
 )
+from vrm_mm.models.distillers.build import resolve_cfg_path
+from vrm_mm.registry import MODELS
 
 _SPEC = importlib.util.spec_from_file_location(
     'convert_torchvision', osp.join(REPO_ROOT, 'tools',

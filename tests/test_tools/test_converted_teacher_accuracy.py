@@ -18,6 +18,7 @@ import sys
 from collections import OrderedDict
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
@@ -215,6 +216,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.slow
 def test_train_logs_the_original_teacher_top1(tmp_path):
     public, top1 = _original_network(tmp_path)
     assert top1 == 100.0 * NUM_CORRECT / 20

@@ -4,7 +4,10 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO_ROOT, write_fashion_mnist
+
+pytestmark = pytest.mark.slow
 
 
 def run_demo(work_dir: str, data_root: str) -> subprocess.CompletedProcess:

@@ -1,4 +1,6 @@
 """KD through tools/train.py, then tools/export_student.py (CPU, tiny)."""
+import importlib.util
+import itertools
 import os
 import os.path as osp
 import subprocess
@@ -69,6 +71,7 @@ def trained(tmp_path_factory):
                 log=result.stdout + result.stderr, base=base)
 
 
+@pytest.mark.slow
 def test_training_logs_every_term_and_the_teacher(trained):
     assert 'Teacher on the validation set: teacher/accuracy/top1' in \
         trained['log']
@@ -79,6 +82,7 @@ def test_training_logs_every_term_and_the_teacher(trained):
         assert term in train_lines[-1], term
 
 
+@pytest.mark.slow
 def test_checkpoint_holds_no_teacher(trained):
     checkpoint = torch.load(osp.join(trained['work_dir'], 'epoch_1.pth'),
                             weights_only=True)
@@ -87,6 +91,7 @@ def test_checkpoint_holds_no_teacher(trained):
 
 
 @pytest.mark.parametrize('with_config', [False, True])
+@pytest.mark.slow
 def test_export_loads_into_plain_classifier(trained, tmp_path, with_config):
     ckpt = osp.join(trained['work_dir'], 'epoch_1.pth')
     out = str(tmp_path / 'student.pth')
@@ -113,6 +118,7 @@ def test_export_loads_into_plain_classifier(trained, tmp_path, with_config):
                                rtol=0, atol=0)
 
 
+@pytest.mark.slow
 def test_export_of_a_non_distiller_checkpoint_is_a_clear_error(tmp_path):
     path = str(tmp_path / 'plain.pth')
     model = build(tiny_classifier())
@@ -125,6 +131,7 @@ def test_export_of_a_non_distiller_checkpoint_is_a_clear_error(tmp_path):
     assert not osp.exists(tmp_path / 'out.pth')
 
 
+@pytest.mark.slow
 def test_export_refuses_unsafe_files(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save({'state_dict': {}, 'payload': print}, path)
@@ -136,6 +143,7 @@ def test_export_refuses_unsafe_files(tmp_path):
     assert 'Traceback' not in result.stderr
 
 
+@pytest.mark.slow
 def test_export_of_a_truncated_checkpoint_names_the_file(trained, tmp_path):
     with open(osp.join(trained['work_dir'], 'epoch_1.pth'), 'rb') as f:
         data = f.read()
@@ -151,10 +159,40 @@ def test_export_of_a_truncated_checkpoint_names_the_file(trained, tmp_path):
     assert not osp.exists(tmp_path / 'out.pth')
 
 
-def test_tool(config: str, checkpoint: str, trained: dict, work_dir: str):
-    return run(['tools/test.py', config, checkpoint, '--work-dir', work_dir,
-                '--cfg-options',
-                f'test_dataloader.dataset.data_root={trained["root"]}'])
+def _load_test_tool():
+    spec = importlib.util.spec_from_file_location(
+        'vrm_mm_test_tool', osp.join(REPO_ROOT, 'tools', 'test.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TEST_TOOL = _load_test_tool()
+RUNS = itertools.count()
+
+
+@pytest.fixture
+def test_tool(capsys, monkeypatch):
+    """``tools/test.py`` run in this process (five runs of a subprocess
+    each cost seconds): a CompletedProcess of its exit and output."""
+    monkeypatch.delenv('VRM_MM_TRACEBACK', raising=False)
+
+    def tested(config: str, checkpoint: str, trained: dict, work_dir: str):
+        # a new logger for each run: mmengine names it after the config
+        # and the second, and a logger of an earlier test writes to that
+        # test's closed capture
+        args = [config, checkpoint, '--work-dir', work_dir, '--cfg-options',
+                f'test_dataloader.dataset.data_root={trained["root"]}',
+                f'experiment_name=export_test_{next(RUNS)}']
+        code = 0
+        try:
+            TEST_TOOL.main(args)
+        except SystemExit as stop:
+            code = stop.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return tested
 
 
 def assert_refused(result, *fragments: str) -> None:
@@ -168,10 +206,9 @@ def assert_refused(result, *fragments: str) -> None:
         assert fragment in line
 
 
-test_tool.__test__ = False  # a helper, not a test
-
-
-def test_test_tool_names_the_pairing_that_fits(trained, tmp_path):
+@pytest.mark.slow
+def test_test_tool_names_the_pairing_that_fits(trained, tmp_path,
+                                               test_tool):
     ckpt = osp.join(trained['work_dir'], 'epoch_1.pth')
     out = str(tmp_path / 'student.pth')
     assert run(['tools/export_student.py', ckpt, out]).returncode == 0

@@ -93,6 +93,7 @@ def exported(request, tmp_path_factory):
                 kind=request.param, truth=truth)
 
 
+@pytest.mark.slow
 def test_student_config_is_scope_qualified(exported):
     cfg = Config.fromfile(exported['config'])
     assert cfg.default_scope == 'mmpretrain'
@@ -122,6 +123,7 @@ def test_student_config_is_scope_qualified(exported):
         assert key not in cfg
 
 
+@pytest.mark.slow
 def test_mmpretrain_inferencer_predicts_as_tools_test(exported):
     dump = str(exported['base'] / 'preds.pkl')
     result = run(['tools/test.py', exported['config'], exported['pth'],

@@ -21,7 +21,7 @@ from tensorboard.backend.event_processing.event_accumulator import (
 )
 from test_export_student import BASE_CONFIG, run, write_tiny_kd
 
-from vrm_mm.utils.curves import whole_epoch_axis
+from vrm_mm.analysis.curves import whole_epoch_axis
 
 _SPEC = importlib.util.spec_from_file_location(
     'plot_curves', osp.join(REPO_ROOT, 'tools', 'analysis', 'plot_curves.py'))
@@ -71,6 +71,7 @@ def _epoch_means(records: list) -> dict:
         epochs.items())] for key, epochs in values.items()}
 
 
+@pytest.mark.slow
 def test_plots_accuracy_and_every_loss_term(runs, capsys):
     out = str(runs['base'] / 'plots' / 'curves.png')
     plot_curves.main([runs['kd'], runs['ce'], '--labels', 'KD', 'CE',
@@ -94,6 +95,7 @@ def test_plots_accuracy_and_every_loss_term(runs, capsys):
     assert height > 300 and width > 900  # 2 rows x 3 panels
 
 
+@pytest.mark.slow
 def test_tensorboard_option_logs_the_same_scalars(runs):
     with open(osp.join(REPO_ROOT, 'configs', 'README.md')) as f:
         assert TENSORBOARD.strip() in f.read()

@@ -2,33 +2,30 @@
 configs: the accuracy benchmark's student alone and its KD distiller
 (Fashion-MNIST ResNet20 -> ResNet8) on a few foolbox Fashion-MNIST images,
 with randomly initialised networks saved as trained runs would be; and the
-measures of vrm_mm.utils.representation / loss_landscape by hand."""
+measures of vrm_mm.analysis.representation / loss_landscape by hand."""
 import importlib.util
 import json
 import os.path as osp
-import sys
 
 import matplotlib.image
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from accuracy_methods import (
+    METHODS,
+    STUDENT_CONFIG,
+    TEACHER_MODEL,
+)
 from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from tiny_config_helpers import save_teacher, tiny_loader
 from torch import nn
 
+from vrm_mm.analysis import loss_landscape as ll
+from vrm_mm.analysis import representation as rep
 from vrm_mm.registry import MODELS
-from vrm_mm.utils import loss_landscape as ll
-from vrm_mm.utils import representation as rep
-
-sys.path.insert(0, osp.join(REPO_ROOT, 'benchmarks'))
-from accuracy_methods import (  # noqa: E402
-    METHODS,
-    STUDENT_CONFIG,
-    TEACHER_MODEL,
-)
 
 NUM_IMAGES = 20  # all the foolbox Fashion-MNIST images
 

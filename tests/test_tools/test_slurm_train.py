@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from conftest import REPO_ROOT
 
-from vrm_mm.engine.hooks.preemption_hook import EXIT_RESUME
+from vrm_mm.runtime.hooks.preemption_hook import EXIT_RESUME
 
 STAND_IN = '''#!/usr/bin/env bash
 echo "$(basename "$0") $*" >> "$CALLS"

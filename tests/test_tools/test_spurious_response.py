@@ -7,25 +7,22 @@ randomly initialised and saved, as a trained pair would be.
 import importlib.util
 import json
 import os.path as osp
-import sys
 
 import matplotlib.image
 import pytest
 import torch
+from accuracy_methods import (
+    METHODS,
+    STUDENT_CONFIG,
+    TEACHER_MODEL,
+)
 from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from tiny_config_helpers import save_teacher, tiny_loader
 
+from vrm_mm.analysis import spurious_response as sr
 from vrm_mm.registry import MODELS
-from vrm_mm.utils import spurious_response as sr
-
-sys.path.insert(0, osp.join(REPO_ROOT, 'benchmarks'))
-from accuracy_methods import (  # noqa: E402
-    METHODS,
-    STUDENT_CONFIG,
-    TEACHER_MODEL,
-)
 
 _SPEC = importlib.util.spec_from_file_location(
     'spurious_response_tool',

@@ -1,4 +1,6 @@
 """tools/train.py, tools/test.py and tools/dist_train.sh end to end (CPU)."""
+import importlib.util
+import itertools
 import json
 import os
 import os.path as osp
@@ -11,6 +13,18 @@ import torch
 from conftest import REPO_ROOT
 
 CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs', 'tiny_classifier.py')
+
+
+def _load_tool(name: str):
+    """``tools/NAME.py`` as a module, to run its ``main`` in this process."""
+    spec = importlib.util.spec_from_file_location(
+        f'vrm_mm_{name}_tool', osp.join(REPO_ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TRAIN_TOOL = _load_tool('train')
 
 
 def data_options(root: str) -> list:
@@ -45,6 +59,7 @@ def trained(tmp_path_factory):
     return work_dir, root, result
 
 
+@pytest.mark.slow
 def test_train_two_epochs_saves_checkpoints(trained):
     work_dir, _, result = trained
     for name in ('epoch_1.pth', 'epoch_2.pth', 'last_checkpoint'):
@@ -60,6 +75,7 @@ def test_train_two_epochs_saves_checkpoints(trained):
     assert checkpoint['meta']['epoch'] == 2
 
 
+@pytest.mark.slow
 def test_resume_continues_from_latest(trained, tmp_path):
     work_dir, root, _ = trained
     resumed = str(tmp_path / 'resumed')
@@ -74,6 +90,7 @@ def test_resume_continues_from_latest(trained, tmp_path):
     assert osp.isfile(osp.join(resumed, 'epoch_3.pth'))
 
 
+@pytest.mark.slow
 def test_test_tool_prints_accuracy_and_dumps(trained, tmp_path):
     work_dir, root, _ = trained
     out = str(tmp_path / 'preds.pkl')
@@ -89,6 +106,7 @@ def test_test_tool_prints_accuracy_and_dumps(trained, tmp_path):
     assert osp.getsize(out) > 0
 
 
+@pytest.mark.slow
 def test_dist_train_two_cpu_ranks(tiny_folder, tmp_path):
     work_dir = str(tmp_path / 'dist')
     result = run_tool([
@@ -101,6 +119,7 @@ def test_dist_train_two_cpu_ranks(tiny_folder, tmp_path):
     assert osp.isfile(osp.join(work_dir, 'epoch_2.pth'))
 
 
+@pytest.mark.slow
 def test_amp_without_gpu_warns_and_trains_fp32(tiny_folder, tmp_path):
     result = train(str(tmp_path / 'amp'), tiny_folder, '--amp',
                    '--cfg-options', 'train_cfg.max_epochs=1')
@@ -108,28 +127,50 @@ def test_amp_without_gpu_warns_and_trains_fp32(tiny_folder, tmp_path):
     assert 'AMP needs a GPU' in result.stderr
 
 
-def test_misspelt_top_level_key_is_a_clear_error(tiny_folder, tmp_path):
-    result = train(str(tmp_path / 'typo'), tiny_folder, '--cfg-options',
-                   'optim_wraper.optimizer.lr=0.1')
-    assert result.returncode == 1
-    assert "did you mean 'optim_wrapper'" in result.stderr
-    assert 'Traceback' not in result.stderr
+@pytest.fixture
+def stopped(capsys, monkeypatch):
+    """``tools/train.py ARGS`` run in this process, for the runs that
+    stop before training (fast): ``(exit status, stderr)``."""
+    monkeypatch.delenv('VRM_MM_TRACEBACK', raising=False)
+
+    def run(*args: str) -> tuple:
+        with pytest.raises(SystemExit) as stop:
+            TRAIN_TOOL.main(list(args))
+        code, err = stop.value.code, capsys.readouterr().err
+        if isinstance(code, str):  # sys.exit(message): what Python does
+            code, err = 1, f'{err}{code}\n'
+        return code, err
+
+    return run
 
 
-def test_misspelt_nested_override_is_a_clear_error(tiny_folder, tmp_path):
-    result = train(str(tmp_path / 'typo'), tiny_folder, '--cfg-options',
-                   'train_cfg.max_epoch=3')
-    assert result.returncode == 1
-    assert "did you mean 'train_cfg.max_epochs'" in result.stderr
-    assert 'Traceback' not in result.stderr
+def test_misspelt_top_level_key_is_a_clear_error(tiny_folder, tmp_path,
+                                                 stopped):
+    code, err = stopped(CONFIG, '--work-dir', str(tmp_path / 'typo'),
+                        '--cfg-options', 'optim_wraper.optimizer.lr=0.1',
+                        '--cfg-options', *data_options(tiny_folder))
+    assert code == 1
+    assert "did you mean 'optim_wrapper'" in err
+    assert 'Traceback' not in err
 
 
-def test_missing_config_file_is_a_clear_error(tmp_path):
-    result = run_tool([sys.executable, 'tools/train.py', 'nope.py'])
-    assert result.returncode != 0
-    assert 'config file not found: nope.py' in result.stderr
+def test_misspelt_nested_override_is_a_clear_error(tiny_folder, tmp_path,
+                                                   stopped):
+    code, err = stopped(CONFIG, '--work-dir', str(tmp_path / 'typo'),
+                        '--cfg-options', 'train_cfg.max_epoch=3',
+                        '--cfg-options', *data_options(tiny_folder))
+    assert code == 1
+    assert "did you mean 'train_cfg.max_epochs'" in err
+    assert 'Traceback' not in err
 
 
+def test_missing_config_file_is_a_clear_error(stopped):
+    code, err = stopped('nope.py')
+    assert code != 0
+    assert 'config file not found: nope.py' in err
+
+
+@pytest.mark.slow
 def test_resume_skips_a_corrupted_latest_checkpoint(trained, tmp_path):
     work_dir, root, _ = trained
     resumed = str(tmp_path / 'corrupted')
@@ -149,12 +190,36 @@ def test_resume_skips_a_corrupted_latest_checkpoint(trained, tmp_path):
 
 
 def test_tool(checkpoint: str, root: str, work_dir: str, *options: str):
+    """``tools/test.py`` in a subprocess (test_tool_options.py uses it)."""
     return run_tool([
         sys.executable, 'tools/test.py', CONFIG, checkpoint, '--work-dir',
         work_dir, '--cfg-options', *data_options(root), *options])
 
 
 test_tool.__test__ = False  # a helper, not a test
+TEST_TOOL = _load_tool('test')
+RUNS = itertools.count()
+
+
+@pytest.fixture
+def tested(capsys, monkeypatch):
+    """``tools/test.py CONFIG CHECKPOINT ...`` in this process, for the
+    runs refused before a metric: a CompletedProcess of its exit."""
+    monkeypatch.delenv('VRM_MM_TRACEBACK', raising=False)
+
+    def run(checkpoint: str, root: str, work_dir: str, *options: str):
+        # a new logger for each run: mmengine names it after the config
+        # and the second, and a logger of an earlier test writes to that
+        # test's closed capture
+        args = [CONFIG, checkpoint, '--work-dir', work_dir,
+                '--cfg-options', *data_options(root), *options,
+                f'experiment_name=tools_test_{next(RUNS)}']
+        with pytest.raises(SystemExit) as stop:
+            TEST_TOOL.main(args)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, stop.value.code, out, err)
+
+    return run
 
 
 def assert_one_line(result, fragment: str) -> None:
@@ -166,36 +231,41 @@ def assert_one_line(result, fragment: str) -> None:
                 if fragment in line]) == 1, result.stderr[-3000:]
 
 
-def test_test_tool_rejects_an_unreadable_checkpoint(trained, tmp_path):
+@pytest.mark.slow
+def test_test_tool_rejects_an_unreadable_checkpoint(trained, tmp_path,
+                                                    tested):
     work_dir, root, _ = trained
     truncated = str(tmp_path / 'truncated.pth')
     with open(osp.join(work_dir, 'epoch_2.pth'), 'rb') as f:
         data = f.read()
     with open(truncated, 'wb') as f:  # a torn copy
         f.write(data[:len(data) // 2])
-    assert_one_line(test_tool(truncated, root, str(tmp_path)),
+    assert_one_line(tested(truncated, root, str(tmp_path)),
                     f'{truncated} is not a readable checkpoint, truncated '
                     'or corrupt')
-    assert_one_line(test_tool(work_dir, root, str(tmp_path)),
+    assert_one_line(tested(work_dir, root, str(tmp_path)),
                     f'{work_dir} is a directory: give a checkpoint file in '
                     'it')
 
 
-def test_test_tool_rejects_a_checkpoint_of_another_head(trained, tmp_path):
+@pytest.mark.slow
+def test_test_tool_rejects_a_checkpoint_of_another_head(trained, tmp_path,
+                                                        tested):
     work_dir, root, _ = trained
-    result = test_tool(osp.join(work_dir, 'epoch_2.pth'), root,
-                       str(tmp_path), 'model.head.num_classes=3',
-                       'model.data_preprocessor.num_classes=3')
+    result = tested(osp.join(work_dir, 'epoch_2.pth'), root,
+                    str(tmp_path), 'model.head.num_classes=3',
+                    'model.data_preprocessor.num_classes=3')
     assert_one_line(result, 'head.fc.weight (2, 120) != (3, 120)')
     assert 'test it with the config it was trained with' in result.stderr
 
 
-def test_test_tool_checks_the_test_labels(trained, tmp_path):
+@pytest.mark.slow
+def test_test_tool_checks_the_test_labels(trained, tmp_path, tested):
     work_dir, root, _ = trained
     ann_file = tmp_path / 'test.txt'
     ann_file.write_text('class0/0.png 0\nclass1/0.png 5\n')
-    result = test_tool(osp.join(work_dir, 'epoch_2.pth'), root,
-                       str(tmp_path),
-                       f'test_dataloader.dataset.ann_file={ann_file}')
+    result = tested(osp.join(work_dir, 'epoch_2.pth'), root,
+                    str(tmp_path),
+                    f'test_dataloader.dataset.ann_file={ann_file}')
     assert_one_line(result, 'PreflightError: The test set has label 5 (')
     assert 'model.head.num_classes=2' in result.stderr

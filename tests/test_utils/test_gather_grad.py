@@ -2,12 +2,13 @@
 single-process graph over the concatenated batch, in value and, after DDP's
 gradient averaging, in the parameter gradient."""
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from vrm_mm.models.losses.vrm import vrm_loss
-from vrm_mm.utils.dist import all_gather_with_grad
+from vrm_mm.utils.distributed import all_gather_with_grad
 
 WORLD = 2
 KWARGS = dict(uep_ratio=0.2, is_edges='cross')
@@ -54,6 +55,7 @@ def worker(rank, init_file, splits, out_dir):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_gathered_graph_matches_single_process(tmp_path):
     feats, weight, teacher = batch()
     weight.requires_grad_(True)

@@ -26,8 +26,8 @@ import argparse
 
 import numpy as np
 
-from vrm_mm.utils import representation as rep
-from vrm_mm.utils.cli import clear_errors
+from vrm_mm.analysis import representation as rep
+from vrm_mm.runtime.cli import clear_errors
 
 QUICK = 64
 

@@ -13,7 +13,7 @@ Li et al. (NeurIPS 2018): the cross-entropy of each student on the first
 ``theta + a d1 + b d2`` on a ``--grid`` x ``--grid`` square (2-D). The
 directions are drawn from the same seeds for every student, so students of
 one architecture are probed along matching directions. Sharpness per
-student (:mod:`vrm_mm.utils.loss_landscape`): the mean rise of the loss at
+student (:mod:`vrm_mm.analysis.loss_landscape`): the mean rise of the loss at
 ``a = +-0.25`` and the curvature at 0, averaged over the directions, with
 their spread; lower = flatter. Writes OUT.json, OUT.png, OUT.md and prints
 the table.
@@ -23,9 +23,9 @@ import argparse
 import numpy as np
 import torch
 
-from vrm_mm.utils import loss_landscape as ll
-from vrm_mm.utils import representation as rep
-from vrm_mm.utils.cli import clear_errors
+from vrm_mm.analysis import loss_landscape as ll
+from vrm_mm.analysis import representation as rep
+from vrm_mm.runtime.cli import clear_errors
 
 NUM_SAMPLES = 1000
 QUICK = dict(num_samples=64, directions=2, points=9, grid=3)

@@ -22,8 +22,8 @@ import os
 import os.path as osp
 from typing import Dict, List
 
-from vrm_mm.utils.cli import clear_errors
-from vrm_mm.utils.curves import Curve, read_curves, whole_epoch_axis
+from vrm_mm.analysis.curves import Curve, read_curves, whole_epoch_axis
+from vrm_mm.runtime.cli import clear_errors
 
 ACCURACY = 'accuracy/top1'
 TEACHER = 'teacher/accuracy/top1'  # TeacherEvalHook, drawn dashed

@@ -7,15 +7,16 @@ to the other samples of the batch, for every distillation loss.
         [--out benchmarks/results/analysis/spurious_response]
 
 CONFIG is a distiller config (its teacher, student and data), CHECKPOINT
-the student's (tools/train.py's). Each row is a loss set: a method of
-``benchmarks/accuracy_methods.py`` (by default every one with distinct
+the student's (tools/train.py's). Each row is a loss set: a method's
+config (its ResNet56 -> ResNet20 CIFAR-100 config, a VRM ablation's, or a
+variant of :data:`VARIANTS`; by default every one with distinct
 losses, plus VRM with upper edges and no pruning) or ``config`` (the
 config's own distillation losses, whose parameters then load from the
 checkpoint), all built into one distiller on the
 config's teacher and student. Batches come from ``--split`` read through the
 config's training pipeline (VRM's two views; unshuffled). In each batch a
 seeded random sample is made spurious and the measure of
-:mod:`vrm_mm.utils.spurious_response` is taken (ratio = change sent to the
+:mod:`vrm_mm.analysis.spurious_response` is taken (ratio = change sent to the
 other samples / change at the sample itself; spread = change sent to the
 others / the batch's clean gradient). Writes OUT.json, OUT.png (mean and
 std of the ratio per row) and OUT.md, and prints the table; for a loss
@@ -31,10 +32,18 @@ import sys
 
 import numpy as np
 
-from vrm_mm.utils.cli import clear_errors
+from vrm_mm.runtime.cli import clear_errors
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(ROOT, 'benchmarks'))
+CONFIGS = osp.join(ROOT, 'configs')
+PAIR = 'resnet56_resnet20_240e_cifar100'
+LS_PAIR = 'resnet32x4_resnet8x4_240e_cifar100'
+# rows that are a method's config with loss options changed
+VARIANTS = {
+    # the one edge set x pruning combination the ablations lack
+    'vrm_upper_uep_none': ('vrm', dict(
+        loss_vrm=dict(is_edges='upper', uep='none'))),
+}
 QUICK = dict(batches=3, batch_size=32)
 NOTE = ('ratio = gradient change at the other samples / change at the '
         'spurious sample itself (0 = nothing spreads); spread = change at '
@@ -49,15 +58,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--methods', nargs='+',
-                        help='rows: `config` and/or methods of benchmarks/'
-                        'accuracy_methods.py (default: all distinct ones)')
+                        help='rows: `config` and/or methods (baseline '
+                        'folders, vrm, vrm ablations, VARIANTS; default: '
+                        'all distinct ones)')
     parser.add_argument('--batches', type=int, default=50)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--split', default='test',
                         choices=('test', 'val', 'train'))
     parser.add_argument('--margin', type=float, default=None,
                         help='logit margin of the wrong class (default '
-                        'MARGIN of vrm_mm.utils.spurious_response)')
+                        'MARGIN of vrm_mm.analysis.spurious_response)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--quick', action='store_true',
                         help=f'{QUICK["batches"]} batches of '
@@ -76,32 +86,49 @@ def negatives_of(cfg):
     return cfg.train_dataloader.dataset.get('num_negatives')
 
 
+def method_configs() -> dict:
+    """``{method: config}``: each baseline's config of the ResNet56 ->
+    ResNet20 pair (LSKD's ``*_ls`` of ResNet32x4 -> ResNet8x4), VRM's and
+    its ablations' (``configs/vrm/ablations``)."""
+    found = {}
+    baselines = osp.join(CONFIGS, 'baselines')
+    for method in sorted(os.listdir(baselines)):
+        for name, pair in ((method, PAIR), (f'{method}_ls', LS_PAIR)):
+            path = osp.join(baselines, method, f'{name}_{pair}.py')
+            if osp.isfile(path):
+                found[name] = path
+    found['vrm'] = osp.join(CONFIGS, 'vrm', f'vrm_{PAIR}.py')
+    ablations = osp.join(CONFIGS, 'vrm', 'ablations')
+    for file in sorted(os.listdir(ablations)):
+        if file.endswith(f'_{PAIR}.py'):
+            found[file[:-len(f'_{PAIR}.py')]] = osp.join(ablations, file)
+    return found
+
+
 def method_rows(names=None) -> dict:
     """``{row: (distill_losses, connectors, custom_hooks, num_negatives)}``
-    from accuracy_methods.py (``num_negatives``: CRD's K, else None)."""
-    from accuracy_methods import METHODS, STUDENT_CONFIG, _distill, vrm
+    from each method's config (``num_negatives``: CRD's K, else None);
+    :data:`VARIANTS` change a method's loss options."""
     from mmengine.config import Config
-    student = Config.fromfile(STUDENT_CONFIG)
-    methods = dict(METHODS)
-    # the one edge set x pruning combination the ablations lack
-    methods['vrm_upper_uep_none'] = lambda cfg, ckpt: _distill(
-        cfg, ckpt, dict(loss_vrm=vrm(is_edges='upper', uep='none')),
-        two_views=True)
-    unknown = sorted(set(names or ()) - set(methods) - {'config'})
+    configs = method_configs()
+    unknown = sorted(set(names or ()) - set(configs) - set(VARIANTS) -
+                     {'config'})
     if unknown:
         raise ValueError(f'unknown method(s) {unknown}; valid: config, '
-                         f'{", ".join(methods)}.')
+                         f'{", ".join([*configs, *VARIANTS])}.')
     rows, seen = {}, set()
-    for name in (list(methods) if names is None else names):
-        build = methods[name]
-        model = build(copy.deepcopy(student), 'unused.pth').model
+    for name in ([*configs, *VARIANTS] if names is None else names):
+        method, options = VARIANTS.get(name, (name, {}))
+        cfg = Config.fromfile(configs[method])
+        model = cfg.model.to_dict()
         losses = model.get('distill_losses')
+        for loss, changes in options.items():
+            losses[loss].update(changes)
         key = repr((losses, model.get('connectors')))
         if losses and (names is not None or key not in seen):
             seen.add(key)
-            cfg = build(copy.deepcopy(student), '')
             rows[name] = (losses, model.get('connectors') or {},
-                          cfg.custom_hooks, negatives_of(cfg))
+                          cfg.get('custom_hooks', []), negatives_of(cfg))
     return rows
 
 
@@ -241,8 +268,8 @@ def run(args) -> dict:
     import torch
     from mmengine.config import Config
 
+    from vrm_mm.analysis import spurious_response as sr
     from vrm_mm.datasets.contrast_sample_dataset import random_contrast_fields
-    from vrm_mm.utils import spurious_response as sr
     cfg = Config.fromfile(args.config)
     names = args.methods
     rows = method_rows(None if names is None else [

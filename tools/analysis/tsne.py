@@ -21,8 +21,8 @@ import argparse
 
 import numpy as np
 
-from vrm_mm.utils import representation as rep
-from vrm_mm.utils.cli import clear_errors
+from vrm_mm.analysis import representation as rep
+from vrm_mm.runtime.cli import clear_errors
 
 NUM_SAMPLES = 2000  # the test set's first 2000: t-SNE is O(N log N)
 QUICK = 100

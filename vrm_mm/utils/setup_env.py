@@ -42,9 +42,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     """
     from mmpretrain.utils import register_all_modules as register_mmpretrain
     register_mmpretrain(init_default_scope=False)
+    import vrm_mm.analysis  # noqa: F401
     import vrm_mm.datasets  # noqa: F401
     import vrm_mm.engine  # noqa: F401
     import vrm_mm.models  # noqa: F401
+    import vrm_mm.runtime.hooks  # noqa: F401
 
     if not init_default_scope:
         return
@@ -88,3 +90,15 @@ def scope_qualified(node, names: set):
         scope_qualified(value, names)
         for key, value in node.items()
     }
+
+
+def register_config_scope() -> None:
+    """Let mmengine resolve ``vrm_mm::<path>`` config names.
+
+    mmengine's table of packages with configs (``MODULE2PACKAGE``) is fixed;
+    with this entry ``_base_ = ['vrm_mm::vrm/<config>.py']`` and
+    ``mmengine.hub.get_config('vrm_mm::...')`` find the configs a wheel
+    carries in ``vrm_mm/.mim/configs`` (see setup.py).
+    """
+    from mmengine.config.utils import MODULE2PACKAGE
+    MODULE2PACKAGE.setdefault(SCOPE, SCOPE)

@@ -14,7 +14,7 @@ mmengine's own ``find_latest_checkpoint`` read them), and are resolved
 against the run's checkpoint folder when read: a record naming another
 folder is re-rooted to the same file name in this one, with one line
 saying so (:func:`announce_reroot`). A file outside the run's checkpoint
-folder is never deleted (see ``vrm_mm.engine.hooks.OwnWorkDirHook``).
+folder is never deleted (see ``vrm_mm.runtime.hooks.OwnWorkDirHook``).
 """
 import os
 import os.path as osp

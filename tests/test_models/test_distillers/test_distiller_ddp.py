@@ -1,6 +1,7 @@
 """A KD distiller under DDP: 2 CPU ranks (gloo), no unused parameters."""
 import os.path as osp
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -46,6 +47,7 @@ def _train_two_steps(rank: int, tmp_dir: str) -> None:
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_rank_ddp_training(tmp_path):
     save_teacher(str(tmp_path / 'teacher.pth'))
     mp.spawn(_train_two_steps, args=(str(tmp_path), ), nprocs=WORLD_SIZE)

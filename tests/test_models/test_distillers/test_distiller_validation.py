@@ -176,3 +176,14 @@ def test_teacher_norm_needs_mean_and_std(ckpt):
     message = build_error(ckpt, teacher_norm=dict(mean=[0] * 3, std=[1] * 3),
                           data_preprocessor=dict())
     assert 'data preprocessor does not normalise' in message
+
+
+def test_unregistered_loss_type_says_how_to_register_ones_own(ckpt):
+    message = build_error(ckpt, distill_losses=dict(loss_kd=dict(
+        KD_LOSS, type='MyCosineLoss')))
+    assert "'MyCosineLoss' is not a registered component" in message
+    assert ("If 'MyCosineLoss' is your own class, register it with "
+            '@MODELS.register_module()') in message
+    assert ("custom_imports = dict(imports=['my_package'], "
+            'allow_failed_imports=False)') in message
+    assert 'docs/tutorials/add_a_loss.md' in message

@@ -7,7 +7,7 @@ from distill_helpers import build, distiller_cfg, save_teacher
 from mmengine.config import Config
 
 from vrm_mm.models.distillers import load_model_cfg
-from vrm_mm.models.distillers.model_cfg import REPO_ROOT
+from vrm_mm.models.distillers.build import REPO_ROOT
 
 RESNET56 = 'configs/_base_/models/cifar100/resnet56.py'
 

@@ -8,7 +8,7 @@ from distill_helpers import (
     tiny_classifier,
 )
 
-from vrm_mm.models.distillers.classifier_io import run_classifier
+from vrm_mm.models.distillers.model_outputs import run_classifier
 
 
 def two_view_kd(ckpt, **overrides):

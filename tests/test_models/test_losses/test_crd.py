@@ -267,6 +267,7 @@ def global_batch(rows):
     return feats_S, feats_T, torch.tensor(rows), contrast_idx
 
 
+@pytest.mark.slow
 def test_two_ranks_update_the_banks_as_one_process(tmp_path):
     mp.spawn(worker, args=(str(tmp_path / 'init'), str(tmp_path)),
              nprocs=WORLD)

@@ -218,6 +218,7 @@ def _ddp_two_steps(rank: int, tmp_dir: str) -> None:
     dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_temperature_gradients_are_averaged_under_ddp(tmp_path):
     save_teacher(str(tmp_path / 'teacher.pth'))
     mp.spawn(_ddp_two_steps, args=(str(tmp_path), ), nprocs=2)

@@ -64,7 +64,7 @@ class CIFARWideResNet(StageTaps, BaseBackbone):
     ``fc`` are the ``GlobalAveragePooling`` neck and a linear head here.
     Public checkpoints map with ``block{i}.layer.{j}`` -> ``layer{i}.{j}``,
     ``convShortcut`` -> ``shortcut`` and the top-level ``bn1`` ->
-    ``final_bn`` (see ``vrm_mm.utils.convert_repdistiller``).
+    ``final_bn`` (see ``vrm_mm.converters.repdistiller``).
 
     Stage taps (:mod:`.tap_points`): ``feats.<i>`` is stage ``i``'s output,
     the last one after ``final_bn`` + ReLU; ``prenorm_feats.<i>`` the

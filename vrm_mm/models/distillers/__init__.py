@@ -1,6 +1,6 @@
 """Distillers: a student, a frozen teacher, losses on named inputs."""
-from .model_cfg import load_model_cfg
+from .build import load_model_cfg
 from .single_teacher import SingleTeacherDistiller
-from .teacher_input import TeacherInputTransform
+from .teacher_options import TeacherInputTransform
 
 __all__ = ['SingleTeacherDistiller', 'TeacherInputTransform', 'load_model_cfg']

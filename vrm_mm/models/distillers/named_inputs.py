@@ -12,7 +12,7 @@ Grammar::
                                    last activation, RepDistiller's
                                    ``preact``), prenorm_feats.<i> (stage i
                                    before the norm that follows it: WRN);
-                                   see stage_taps.py
+                                   see model_outputs.py
                                view: '' (view 0, the real view),
                                    '_virtual' (view 1), '_virtual2', ...
     gt_label                   class indices, LongTensor B
@@ -36,7 +36,7 @@ from vrm_mm.utils.suggest import did_you_mean
 MODELS_WITH_OUTPUTS = ('student', 'teacher')
 OUTPUTS = ('logits', 'pre_logits', 'feats')
 GT_LABEL = 'gt_label'
-# per-sample fields of the data samples (see data_fields.py)
+# per-sample fields of the data samples (see input_plan.py)
 DATA_FIELDS = (GT_LABEL, 'sample_idx', 'contrast_idx')
 CONNECTOR_PREFIX = 'connectors.'
 

@@ -12,18 +12,15 @@ from vrm_mm.utils.checkpoint import load_teacher_checkpoint
 from vrm_mm.utils.errors import DistillConfigError, DistillDataError
 from vrm_mm.utils.suggest import did_you_mean
 
-from .build_parts import STUDENT_LOSS, build_connectors, build_losses
-from .classifier_io import (
+from .build import STUDENT_LOSS, build_connectors, build_losses, load_model_cfg
+from .input_plan import InputPlan, data_field
+from .model_outputs import (
     HEAD_INPUTS,
     classification_loss,
     run_classifier_on_views,
 )
-from .data_fields import data_field
-from .input_plan import InputPlan
-from .model_cfg import load_model_cfg
 from .named_inputs import CONNECTOR_PREFIX, view_suffix
-from .speed_options import SpeedOptions
-from .teacher_input import build_teacher_input_transform
+from .teacher_options import SpeedOptions, build_teacher_input_transform
 
 Inputs = Union[Tensor, Sequence[Tensor]]
 
@@ -76,7 +73,7 @@ class SingleTeacherDistiller(BaseModel):
     in one pass over the concatenated views. Losses take named inputs (see
     :mod:`.named_inputs`): ``student.logits``, ``teacher.logits``,
     ``student.pre_logits``, ``student.feats``, any backbone stage
-    ``student.feats.<i>`` (:mod:`.stage_taps`), their ``_virtual``
+    ``student.feats.<i>`` (:mod:`.model_outputs`), their ``_virtual``
     variants, ``gt_label``, ``sample_idx``, ``contrast_idx`` and
     ``connectors.<name>``; an input may be a list of names.
 
@@ -115,7 +112,7 @@ class SingleTeacherDistiller(BaseModel):
         joint_view_forward: One student forward over all views instead of
             one per view. Defaults to False.
         channels_last, teacher_autocast, compile: GPU speed options, off
-            by default; see :class:`~.speed_options.SpeedOptions`.
+            by default; see :class:`~.teacher_options.SpeedOptions`.
         data_preprocessor: Data preprocessor config. Defaults to a
             ``ClsDataPreprocessor``; the Runner fills in a top-level one.
         init_cfg: Initialisation config of the distiller's submodules.

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from vrm_mm.registry import MODELS
-from vrm_mm.utils.dist import all_gather_with_grad
+from vrm_mm.utils.distributed import all_gather_with_grad
 
 # the released ContrastLoss's eps in the NCE denominators
 NCE_EPS = 1e-7

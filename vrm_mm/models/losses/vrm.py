@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from vrm_mm.registry import MODELS
-from vrm_mm.utils.dist import all_gather_with_grad
+from vrm_mm.utils.distributed import all_gather_with_grad
 
 from .vrm_graphs import (
     edge_sets,
