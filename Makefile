@@ -2,6 +2,9 @@
 # The environment is built once in .venv and rebuilt only when the
 # requirements or setup.py change.
 PYTHON ?= python3
+# test processes (pytest-xdist, whole files per process): the machine's
+# cores, at most 4 (each holds torch and a tiny training)
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 BIN := $(VENV)/bin
@@ -26,7 +29,7 @@ lint: $(STAMP)
 
 test: lint
 	@# after a crash of pytest itself, name the test it was running
-	$(BIN)/python -m pytest -q || { status=$$?; \
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile || { status=$$?; \
 		test ! -f .pytest_current_test || echo "pytest exited $$status during $$(cat .pytest_current_test)"; \
 		exit $$status; }
 

@@ -100,8 +100,8 @@ setup(
         'matplotlib',
     ],
     extras_require={
-        'tests': ['pytest>=8.0', 'ruff==0.8.6', 'timm>=0.9',
-                  'tensorboard>=2.14', 'scikit-learn>=1.3'],
+        'tests': ['pytest>=8.0', 'pytest-xdist>=3.5', 'ruff==0.8.6',
+                  'timm>=0.9', 'tensorboard>=2.14', 'scikit-learn>=1.3'],
         # t-SNE and silhouettes of tools/analysis/tsne.py
         'analysis': ['scikit-learn>=1.3'],
         # timm networks (and timm's Hugging Face Hub models, 'hf-hub:...')

@@ -1,8 +1,10 @@
 """Shared fixtures: tiny data written on the fly, paths to the repo."""
 import ast
 import gzip
+import importlib.util
 import os
 import os.path as osp
+import re
 import struct
 
 import mmengine.config.config as mmengine_config
@@ -28,6 +30,17 @@ def parse_config_text(text: str, **kwargs) -> tuple:
 # dumped config, each checkpoint's meta): more than half of the run's time.
 # The tests never read the layout (a dumped config is the same Python).
 mmengine_config.FormatCode = parse_config_text
+
+
+def load_tool(path: str):
+    """``tools/<path>`` (e.g. ``'train.py'``, ``'analysis/tsne.py'``) as a
+    module, to run its functions in this process."""
+    name = 'vrm_mm_tool_' + re.sub(r'\W', '_', path[:-3])
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO_ROOT, 'tools', path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_image_folder(root: str, num_per_class: int = 8,

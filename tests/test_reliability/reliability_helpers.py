@@ -3,7 +3,6 @@ import argparse
 import contextlib
 import gc
 import glob
-import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -15,7 +14,7 @@ from typing import Dict, Iterator, List
 import pytest
 import torch
 import torch.utils.data._utils as worker_utils
-from conftest import REPO_ROOT, write_image_folder
+from conftest import REPO_ROOT, load_tool, write_image_folder
 from distill_helpers import save_teacher, tiny_classifier
 from mmengine.config import DictAction
 
@@ -25,15 +24,7 @@ CLASSIFIER_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
                              'tiny_classifier.py')
 
 
-def _load_train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'vrm_mm_train_tool', osp.join(REPO_ROOT, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TRAIN_TOOL = _load_train_tool()
+TRAIN_TOOL = load_tool('train.py')
 
 
 def teacher_classifier() -> dict:

@@ -33,6 +33,10 @@ def run_train(config: str, work_dir: str, *options: str,
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
+# every test trains or runs tools/train.py in a subprocess
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope='module')
 def tiny_run(tmp_path_factory) -> dict:
     """16 Fashion-MNIST-format images, batch 8: 2 iterations of 1 epoch."""

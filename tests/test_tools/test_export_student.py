@@ -1,5 +1,4 @@
 """KD through tools/train.py, then tools/export_student.py (CPU, tiny)."""
-import importlib.util
 import itertools
 import os
 import os.path as osp
@@ -8,7 +7,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO_ROOT, write_image_folder
+from conftest import REPO_ROOT, load_tool, write_image_folder
 from distill_helpers import build, save_teacher, tiny_classifier
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
@@ -159,15 +158,7 @@ def test_export_of_a_truncated_checkpoint_names_the_file(trained, tmp_path):
     assert not osp.exists(tmp_path / 'out.pth')
 
 
-def _load_test_tool():
-    spec = importlib.util.spec_from_file_location(
-        'vrm_mm_test_tool', osp.join(REPO_ROOT, 'tools', 'test.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TEST_TOOL = _load_test_tool()
+TEST_TOOL = load_tool('test.py')
 RUNS = itertools.count()
 
 

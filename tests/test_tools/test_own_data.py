@@ -21,6 +21,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -105,6 +106,7 @@ def test_bash_block_extraction(tmp_path):
     assert 'tools/test.py' in commands
 
 
+@pytest.mark.slow
 def test_own_data_commands_run(tmp_path):
     data, work = str(tmp_path / 'images'), str(tmp_path / 'work')
     write_folder(data)

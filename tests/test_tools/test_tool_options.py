@@ -6,7 +6,6 @@ apply them with the runtime's merge functions; one real ``tools/test.py``
 run uses ``--tta --show-dir --out --out-item`` and one real
 ``tools/dist_train.sh`` run has no ``python`` on PATH.
 """
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -17,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT, write_image_folder
+from conftest import REPO_ROOT, load_tool, write_image_folder
 from distill_helpers import build, distiller_cfg, save_teacher
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
@@ -31,17 +30,8 @@ from vrm_mm.runtime import (
 )
 from vrm_mm.runtime.test_options import add_tta
 
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'vrm_mm_{name}_tool', osp.join(REPO_ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TRAIN_TOOL = load_tool('train')
-TEST_TOOL = load_tool('test')
+TRAIN_TOOL = load_tool('train.py')
+TEST_TOOL = load_tool('test.py')
 SPLITS = ('train', 'val', 'test')
 
 
@@ -217,6 +207,7 @@ def test_tta_of_a_distiller_averages_its_student_over_flips(tmp_path):
     assert [sample.gt_label.item() for sample in merged] == [0, 1]
 
 
+@pytest.mark.slow
 def test_tta_show_dir_out_metrics_end_to_end(tmp_path, checkpoint):
     root = write_image_folder(str(tmp_path / 'data'))
     shown, out = tmp_path / 'shown', str(tmp_path / 'metrics.json')
@@ -294,6 +285,7 @@ def test_rank_line_says_cpu_ranks_without_a_visible_gpu(tmp_path):
                    path) == 'GPU number: 2'
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='a CPU machine')
 def test_dist_train_runs_without_python_on_path(tmp_path, tiny_folder):
     """PATH holds bash and the few programs the script calls, no python:

@@ -1,5 +1,4 @@
 """tools/train.py, tools/test.py and tools/dist_train.sh end to end (CPU)."""
-import importlib.util
 import itertools
 import json
 import os
@@ -10,21 +9,12 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, load_tool
 
 CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs', 'tiny_classifier.py')
 
 
-def _load_tool(name: str):
-    """``tools/NAME.py`` as a module, to run its ``main`` in this process."""
-    spec = importlib.util.spec_from_file_location(
-        f'vrm_mm_{name}_tool', osp.join(REPO_ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TRAIN_TOOL = _load_tool('train')
+TRAIN_TOOL = load_tool('train.py')
 
 
 def data_options(root: str) -> list:
@@ -197,7 +187,7 @@ def test_tool(checkpoint: str, root: str, work_dir: str, *options: str):
 
 
 test_tool.__test__ = False  # a helper, not a test
-TEST_TOOL = _load_tool('test')
+TEST_TOOL = load_tool('test.py')
 RUNS = itertools.count()
 
 
