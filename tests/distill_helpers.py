@@ -1,7 +1,9 @@
 """Tiny classifiers and distillers shared by the distillation tests."""
+import os.path as osp
 from typing import Optional, Sequence
 
 import torch
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
@@ -35,6 +37,22 @@ def build(cfg: dict):
     """Build a model config in the vrm_mm scope."""
     init_default_scope('vrm_mm')
     return MODELS.build(cfg)
+
+
+def base_distiller_config(method: str) -> Config:
+    """``configs/_base_/distillers/<method>.py``."""
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    return Config.fromfile(
+        osp.join(root, 'configs', '_base_', 'distillers', f'{method}.py'))
+
+
+def base_loss(method: str, key: str, **overrides):
+    """The loss ``key`` as configs/_base_/distillers/<method>.py builds it
+    (``overrides`` replace its options)."""
+    loss = dict(base_distiller_config(method).model.distill_losses[key],
+                **overrides)
+    loss.pop('inputs')
+    return build(loss)
 
 
 def save_teacher(path: str, cfg: Optional[dict] = None,

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 from distill_helpers import (
+    base_loss,
     build,
     distiller_cfg,
     samples,
@@ -214,19 +215,6 @@ def test_unequal_stage_sizes_in_the_distiller(tmp_path):
 
 
 # --- parity with the released code, at the base config's settings -------
-def base_loss(method: str, key: str, **overrides):
-    """The loss as configs/_base_/distillers/<method>.py builds it."""
-    import os.path as osp
-
-    from mmengine.config import Config
-    root = osp.join(osp.dirname(__file__), '..', '..', '..')
-    cfg = Config.fromfile(
-        osp.join(root, f'configs/_base_/distillers/{method}.py'))
-    loss = dict(cfg.model.distill_losses[key], **overrides)
-    loss.pop('inputs')
-    return build(loss)
-
-
 def released_at(g_s, g_t, p=2):
     """A transcription of RepDistiller's distiller_zoo/AT.py (Attention):
     per stage pair, the larger map (by height) average-pooled to the

@@ -2,6 +2,7 @@
 import pytest
 import torch
 from distill_helpers import (
+    base_distiller_config,
     build,
     distiller_cfg,
     samples,
@@ -152,15 +153,6 @@ def test_missing_regressor_is_a_clear_error_in_the_distiller(tmp_path):
 
 
 # --- parity with the released code, at the base config's settings -------
-def base_config(method: str):
-    import os.path as osp
-
-    from mmengine.config import Config
-    root = osp.join(osp.dirname(__file__), '..', '..', '..')
-    return Config.fromfile(
-        osp.join(root, f'configs/_base_/distillers/{method}.py'))
-
-
 def released_fitnet(x, conv, conv_bias, bn, f_t, stride_kind):
     """A transcription of RepDistiller's FitNet: the regressor ConvReg
     (models/util.py: conv with bias, then BN in training mode, then ReLU;
@@ -184,7 +176,7 @@ def released_fitnet(x, conv, conv_bias, bn, f_t, stride_kind):
                                            (4, 'double'), (10, 'shrink')])
 def test_fitnet_equals_the_released_code_in_value_and_gradient(in_size,
                                                               kind):
-    cfg = base_config('fitnet')
+    cfg = base_distiller_config('fitnet')
     loss_cfg = dict(cfg.model.distill_losses.loss_fitnet)
     loss_cfg.pop('inputs')
     loss = build(loss_cfg)

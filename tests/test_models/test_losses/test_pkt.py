@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from distill_helpers import base_loss
 
 from vrm_mm.models.losses import PKTLoss, pkt_loss
 
@@ -83,20 +84,6 @@ def test_pkt_module_and_bad_input():
 
 
 # --- parity with the released code, at the base config's settings -------
-def base_loss(method: str, key: str):
-    """The loss as configs/_base_/distillers/<method>.py builds it."""
-    import os.path as osp
-
-    from distill_helpers import build
-    from mmengine.config import Config
-    root = osp.join(osp.dirname(__file__), '..', '..', '..')
-    cfg = Config.fromfile(
-        osp.join(root, f'configs/_base_/distillers/{method}.py'))
-    loss = dict(cfg.model.distill_losses[key])
-    loss.pop('inputs')
-    return build(loss)
-
-
 def released_pkt(output_net, target_net, eps=1e-7):
     """A transcription of RepDistiller's distiller_zoo/PKT.py
     (PKT.cosine_similarity_loss): rows over (norm + eps), NaNs zeroed, the

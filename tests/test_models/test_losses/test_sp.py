@@ -2,6 +2,7 @@ import math
 
 import pytest
 import torch
+from distill_helpers import base_loss
 
 from vrm_mm.models.losses import SPLoss, sp_loss
 
@@ -76,20 +77,6 @@ def test_sp_module_default_weight_and_bad_input():
 
 
 # --- parity with the released code, at the base config's settings -------
-def base_loss(method: str, key: str):
-    """The loss as configs/_base_/distillers/<method>.py builds it."""
-    import os.path as osp
-
-    from distill_helpers import build
-    from mmengine.config import Config
-    root = osp.join(osp.dirname(__file__), '..', '..', '..')
-    cfg = Config.fromfile(
-        osp.join(root, f'configs/_base_/distillers/{method}.py'))
-    loss = dict(cfg.model.distill_losses[key])
-    loss.pop('inputs')
-    return build(loss)
-
-
 def released_sp(f_s, f_t):
     """A transcription of RepDistiller's distiller_zoo/SP.py
     (Similarity.similarity_loss): row-normalised Gram matrices, their
