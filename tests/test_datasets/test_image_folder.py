@@ -15,9 +15,9 @@ from vrm_mm.datasets.image_folder import (
     ClassListError,
     check_class_lists,
     check_same_classes,
-    propagate_shared_variables,
 )
 from vrm_mm.registry import DATASETS, MODELS
+from vrm_mm.runtime.shared_variables import propagate_shared_variables
 from vrm_mm.utils.errors import VrmMmError
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))

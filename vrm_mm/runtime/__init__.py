@@ -9,6 +9,8 @@ user writes, is reached from here:
   :func:`run_test`);
 * :mod:`.tool_config`, :mod:`.config_check`, :mod:`.cli`: the shared
   options, misspelt keys, one clear line instead of a traceback;
+  :mod:`.shared_variables`: a top-level ``num_classes`` / ``data_root``
+  set once reaches every consumer;
   :mod:`.test_options`: ``tools/test.py``'s mmpretrain options (``--tta``,
   ``--show-dir``, ``--out-item``);
 * :mod:`.resume`: exact ``--resume`` (own work_dir, same experiment, the

@@ -7,9 +7,7 @@ from typing import Dict, Optional
 
 import mmengine
 from mmengine.config import Config
-from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import Runner
-from torch import nn
 
 from vrm_mm.utils.checkpoint_fit import check_checkpoint_fits, read_state_dict
 from vrm_mm.utils.distributed import release_ddp
@@ -57,14 +55,6 @@ def read_checkpoint(checkpoint: str) -> dict:
         return read_state_dict(checkpoint)
 
 
-def _tested_model(model: nn.Module) -> nn.Module:
-    """The model the checkpoint is for, inside DDP and ``--tta``'s
-    wrapper (mmengine's ``load_checkpoint`` unwraps both the same way)."""
-    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
-        model = model.module
-    return model
-
-
 def run_test(cfg: Config, state_dict: dict, checkpoint: str,
              config_path: str,
              metrics_out: Optional[str] = None
@@ -76,7 +66,7 @@ def run_test(cfg: Config, state_dict: dict, checkpoint: str,
     with clear_errors('building the model and runner'):
         runner = Runner.from_cfg(cfg)
     with clear_errors('loading the checkpoint', (VrmMmError, )):
-        check_checkpoint_fits(_tested_model(runner.model), state_dict,
+        check_checkpoint_fits(runner.model, state_dict,
                               checkpoint, config_path)
     del state_dict
     with clear_errors('loading data or the checkpoint',

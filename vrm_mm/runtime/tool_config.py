@@ -12,13 +12,13 @@ from typing import Optional
 
 from mmengine.config import Config, DictAction
 
-from vrm_mm.datasets.image_folder import propagate_shared_variables
 from vrm_mm.runtime.cli import clear_errors
 from vrm_mm.runtime.config_check import (
     check_override_keys,
     check_top_level_keys,
 )
 from vrm_mm.runtime.launch import set_local_rank_env
+from vrm_mm.runtime.shared_variables import propagate_shared_variables
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ import zipfile
 from typing import Dict, List
 
 import torch
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import nn
 
 from vrm_mm.utils.checkpoint import _unpickler_reason, extract_state_dict
@@ -108,6 +108,14 @@ def _unreadable(path: str, reason: str) -> CheckpointFitError:
         'previous epoch_N.pth) or copy the file again.')
 
 
+def unwrap_model(model: nn.Module) -> nn.Module:
+    """The model inside DDP and ``--tta``'s ``BaseTTAModel``, the one a
+    checkpoint is for (mmengine's ``load_checkpoint`` unwraps both)."""
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
+    return model
+
+
 def check_checkpoint_fits(model: nn.Module,
                           state_dict: Dict[str, torch.Tensor], path: str,
                           config: str) -> None:
@@ -124,8 +132,7 @@ def check_checkpoint_fits(model: nn.Module,
         CheckpointFitError: its keys or shapes differ from the model's; the
             message names the pairing that fits.
     """
-    model = model.module if is_model_wrapper(model) else model
-    reference = model.state_dict()
+    reference = unwrap_model(model).state_dict()
     missing = [key for key in reference if key not in state_dict]
     unexpected = [key for key in state_dict if key not in reference]
     shapes = [

@@ -17,7 +17,7 @@
 #   data_root = 'data/my_images'
 # tools/train.py and tools/test.py write them into every consumer: the
 # heads (student and teacher), the data preprocessor and the datasets
-# (vrm_mm.datasets.image_folder.propagate_shared_variables).
+# (vrm_mm.runtime.shared_variables.propagate_shared_variables).
 #
 # Channel order: LoadImageFromFile decodes BGR arrays (mmcv's order, also
 # with the pillow backend used here); the data preprocessor's to_rgb=True

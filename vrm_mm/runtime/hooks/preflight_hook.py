@@ -22,13 +22,13 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mmengine.hooks import Hook
-from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import BaseLoop, Runner
 from torch import nn
 
 from vrm_mm.datasets.image_folder import check_same_classes
 from vrm_mm.registry import HOOKS
 from vrm_mm.runtime.run_guards import PreflightError
+from vrm_mm.utils.checkpoint_fit import unwrap_model
 
 __all__ = ['PreflightHook', 'PreflightError']
 
@@ -53,16 +53,9 @@ MIN_BATCH = {
 }
 
 
-def _unwrap(model: nn.Module) -> nn.Module:
-    """The model inside DDP and ``--tta``'s ``BaseTTAModel``."""
-    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
-        model = model.module
-    return model
-
-
 def num_classes_of(model: nn.Module) -> Tuple[Optional[int], str]:
     """The classes of the (student) classifier's head, and its option."""
-    model = _unwrap(model)
+    model = unwrap_model(model)
     student = getattr(model, 'student', None)
     classifier, option = ((student, 'model.student.head.num_classes')
                           if isinstance(student, nn.Module) else
@@ -294,7 +287,7 @@ class PreflightHook(Hook):
         check_not_empty(loader.dataset, 'train')
         check_iterations(loader, world_size)
         check_labels(loader.dataset, *num_classes_of(runner.model), 'train')
-        losses = getattr(_unwrap(runner.model), 'distill_losses', {})
+        losses = getattr(unwrap_model(runner.model), 'distill_losses', {})
         check_relation_batches(losses, loader, world_size)
         check_crd_num_data(losses, len(loader.dataset))
         check_warmups(runner)
